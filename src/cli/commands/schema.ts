@@ -1,15 +1,22 @@
-/** `iotopo schema`: not implemented yet (stub so that the CLI builds). */
+/** `iotopo schema`: print the JSON Schema (draft 2020-12) of the YAML form. */
 import type { Command } from 'commander';
-import { EXIT_USAGE, type Io } from '../io';
+import { yamlSchema } from '../../ir/schema';
+import { EXIT_OK, type Io } from '../io';
 
 export function register(program: Command, io: Io, done: (code: number) => void): void {
   program
     .command('schema')
-    .description('(schema is not implemented yet)')
-    .allowUnknownOption(true)
-    .argument('[args...]')
+    .description('print the JSON Schema (draft 2020-12) for YAML topology files')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ iotopo schema > iotopo.schema.json
+  then put this first line in a YAML topology for editor completion and checks:
+  # yaml-language-server: $schema=./iotopo.schema.json`,
+    )
     .action(() => {
-      io.err('iotopo: schema is not implemented yet\n');
-      done(EXIT_USAGE);
+      io.out(JSON.stringify(yamlSchema(), null, 2) + '\n');
+      done(EXIT_OK);
     });
 }

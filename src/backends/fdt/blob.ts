@@ -1,0 +1,93 @@
+/**
+ * DTB writer: FdtTree -> bytes, laid out exactly as `dtc -I dts -O dtb` lays out a version 17
+ * blob (dtc flattree.c): 40-byte header, memory reservation block at 0x28, structure block,
+ * strings block, no padding. Property names go into the strings block with dtc's
+ * first-match-at-any-offset scan (suffix sharing: "ranges" after "dma-ranges" reuses its tail),
+ * inserted in node pre-order, property order. Same tree in, same bytes out.
+ */
+import { ByteWriter } from '../../util/bytes';
+import {
+  FDT_BEGIN_NODE,
+  FDT_END,
+  FDT_END_NODE,
+  FDT_MAGIC,
+  FDT_PROP,
+  FDT_V17_HEADER_SIZE,
+  type FdtHeader,
+  type FdtNode,
+  type FdtTree,
+} from './model';
+
+/** dtc's string table: a new name reuses the first offset whose NUL-terminated tail equals it. */
+export class StringTable {
+  private bytes: number[] = [];
+  private readonly cache = new Map<string, number>();
+  insert(name: string): number {
+    const hit = this.cache.get(name);
+    if (hit !== undefined) return hit;
+    const enc = [...new TextEncoder().encode(name), 0];
+    const t = this.bytes;
+    let found = -1;
+    for (let i = 0; i + enc.length <= t.length && found < 0; i++) {
+      let j = 0;
+      while (j < enc.length && t[i + j] === enc[j]) j++;
+      if (j === enc.length) found = i;
+    }
+    if (found < 0) {
+      found = t.length;
+      t.push(...enc);
+    }
+    this.cache.set(name, found);
+    return found;
+  }
+  finish(): Uint8Array {
+    return Uint8Array.from(this.bytes);
+  }
+}
+
+const utf8 = (s: string) => new TextEncoder().encode(s);
+
+/** Encodes the tree; structOffsets of the (mutable) tree are updated to where they landed. */
+export function writeDtb(tree: FdtTree): Uint8Array {
+  const strings = new StringTable();
+  const st = new ByteWriter(false, 4096);
+  const rsvSize = (tree.reserve.length + 1) * 16;
+  const structBase = FDT_V17_HEADER_SIZE + rsvSize;
+
+  const emit = (n: FdtNode) => {
+    n.structOffset = structBase + st.length;
+    st.u32(FDT_BEGIN_NODE).bytes(utf8(n.unitName)).u8(0).align(4);
+    for (const p of n.props) {
+      p.structOffset = structBase + st.length;
+      st.u32(FDT_PROP).u32(p.value.length).u32(strings.insert(p.name)).bytes(p.value).align(4);
+    }
+    for (const c of n.children) emit(c);
+    st.u32(FDT_END_NODE);
+  };
+  emit(tree.root);
+  st.u32(FDT_END);
+  const structBytes = st.finish();
+  const stringBytes = strings.finish();
+
+  const header: FdtHeader = {
+    magic: FDT_MAGIC,
+    totalSize: structBase + structBytes.length + stringBytes.length,
+    offDtStruct: structBase,
+    offDtStrings: structBase + structBytes.length,
+    offMemRsvmap: FDT_V17_HEADER_SIZE,
+    version: 17,
+    lastCompVersion: 16,
+    bootCpuidPhys: tree.bootCpuidPhys >>> 0,
+    sizeDtStrings: stringBytes.length,
+    sizeDtStruct: structBytes.length,
+  };
+  const w = new ByteWriter(false, header.totalSize);
+  w.u32(header.magic).u32(header.totalSize).u32(header.offDtStruct).u32(header.offDtStrings);
+  w.u32(header.offMemRsvmap).u32(header.version).u32(header.lastCompVersion).u32(header.bootCpuidPhys);
+  w.u32(header.sizeDtStrings).u32(header.sizeDtStruct);
+  for (const r of tree.reserve) w.u64(r.address).u64(r.size);
+  w.u64(0n).u64(0n);
+  w.bytes(structBytes).bytes(stringBytes);
+  tree.header = header;
+  return w.finish();
+}

@@ -1,0 +1,352 @@
+/**
+ * A minimal OS driver for the model, doing what Linux's arm-smmu-v3 does: probe the ID
+ * registers, allocate the stream table (2-level with SPLIT = 8 and Span = SPLIT + 1 when
+ * supported) and the queues, run the arm_smmu_device_reset() enable sequence, write STEs and
+ * CDs followed by CFGI + CMD_SYNC, invalidate TLBs after unmaps, and drain the event queue.
+ *
+ * Tests and the replay proof use it to program the SMMU through MMIO and memory only, so the
+ * interpreter sees exactly what a driver would have left behind.
+ */
+import { decodeEvent, type SmmuEvent } from '../events';
+import type { PhysMem } from '../physmem';
+import { CERROR, CR0, CR2, GBPA, GERROR, REG } from '../regs';
+import type { Smmu } from '../smmu';
+import {
+  type Command,
+  cd as encodeCd,
+  cmd,
+  type Dwords,
+  type Granule,
+  l1cd,
+  l1std,
+  steAbort,
+  steBypass,
+  steNested,
+  steS1,
+  steS2,
+  type S1SteFields,
+  writeDwords,
+} from './encode';
+import { type PageAllocator, PageTable, type Prot } from './pgtable';
+
+export interface DriverOptions {
+  /** Default: 2-level when IDR0.ST_LEVEL allows (Linux), else linear. */
+  streamTable?: 'linear' | '2level';
+  /** Stream table LOG2SIZE (default IDR1.SIDSIZE). */
+  sidBits?: number;
+  /** 2-level SPLIT (Linux STRTAB_SPLIT = 8). */
+  split?: number;
+  cmdqLog2?: number;
+  eventqLog2?: number;
+  /** STE written to unused StreamIDs: Linux disable_bypass = 1 writes abort STEs. */
+  defaultSte?: 'abort' | 'bypass';
+  /** Complete CMD_SYNC with an MSI write that the driver polls (Linux with IDR0.MSI). */
+  msiSync?: boolean;
+  /** CR2.RECINVSID (Linux sets it). */
+  recordInvalidSid?: boolean;
+}
+
+export interface CmdqOutcome {
+  ok: boolean;
+  /** CMDQ_CONS.ERR when the queue stopped (then the driver skipped the bad command). */
+  error: 'ILL' | 'ABT' | 'ATC_INV_SYNC' | null;
+}
+
+export interface S1Domain {
+  asid: number;
+  pt: PageTable;
+  ias: number;
+  /** CD contents for this domain (Linux arm_smmu_make_s1_cd). */
+  cd: Dwords;
+}
+
+export interface S2Domain {
+  vmid: number;
+  pt: PageTable;
+  ias: number;
+}
+
+interface CdTable {
+  base: number;
+  s1Fmt: 0 | 2;
+  s1CdMax: number;
+  l2: Map<number, number>;
+}
+
+const Q_BASE_RWA = 1n << 62n;
+
+export class SmmuDriver {
+  readonly mem: PhysMem;
+  readonly strtab: { base: number; log2: number; twoLevel: boolean; split: number };
+  readonly cmdq: { base: number; log2: number };
+  readonly eventq: { base: number; log2: number };
+  private readonly l2 = new Map<number, number>();
+  private readonly cdTables = new Map<number, CdTable>();
+  private readonly syncAddr: number;
+  private syncSeq = 0;
+  private nextAsid = 1;
+  private nextVmid = 1;
+  readonly oas: number;
+  readonly ssidBits: number;
+  private readonly opts: DriverOptions;
+
+  constructor(
+    readonly smmu: Smmu,
+    readonly alloc: PageAllocator,
+    opts: DriverOptions = {},
+  ) {
+    this.opts = opts;
+    this.mem = smmu.mem;
+    const idr0 = smmu.mmioRead(REG.IDR0);
+    const idr1 = smmu.mmioRead(REG.IDR1);
+    const idr5 = smmu.mmioRead(REG.IDR5);
+    this.oas = [32, 36, 40, 42, 44, 48, 52][idr5 & 7] ?? 48;
+    this.ssidBits = (idr1 >>> 6) & 0x1f;
+    const twoLevel = opts.streamTable ? opts.streamTable === '2level' : ((idr0 >>> 27) & 3) === 1;
+    const sidBits = opts.sidBits ?? (idr1 & 0x3f);
+    const split = opts.split ?? 8;
+    let base: number;
+    if (twoLevel) {
+      const l1Bytes = Math.max(8 * 2 ** Math.max(sidBits - split, 0), 64);
+      base = alloc.alloc(l1Bytes);
+    } else {
+      base = alloc.alloc(64 * 2 ** sidBits);
+    }
+    this.strtab = { base, log2: sidBits, twoLevel, split };
+    const cq = Math.min(opts.cmdqLog2 ?? 8, (idr1 >>> 21) & 0x1f);
+    const eq = Math.min(opts.eventqLog2 ?? 7, (idr1 >>> 16) & 0x1f);
+    this.cmdq = { base: alloc.alloc(Math.max(16 * 2 ** cq, 32)), log2: cq };
+    this.eventq = { base: alloc.alloc(Math.max(32 * 2 ** eq, 32)), log2: eq };
+    this.syncAddr = alloc.alloc(64);
+    if (!twoLevel) for (let sid = 0; sid < 2 ** sidBits; sid++) this.writeInitialSte(base + sid * 64);
+  }
+
+  private writeInitialSte(addr: number): void {
+    writeDwords(this.mem, addr, this.opts.defaultSte === 'bypass' ? steBypass() : steAbort());
+  }
+
+  /** arm_smmu_device_reset(): programs and enables the SMMU. */
+  reset(): void {
+    const s = this.smmu;
+    if ((s.mmioRead(REG.CR0) & CR0.SMMUEN) !== 0) s.mmioWrite(REG.GBPA, GBPA.UPDATE | GBPA.ABORT);
+    s.mmioWrite(REG.CR0, 0);
+    // CR1: ISH, WBRA for tables and queues.
+    s.mmioWrite(REG.CR1, (3 << 10) | (1 << 8) | (1 << 6) | (3 << 4) | (1 << 2) | 1);
+    s.mmioWrite(REG.CR2, CR2.PTM | ((this.opts.recordInvalidSid ?? true) ? CR2.RECINVSID : 0));
+    const st = this.strtab;
+    s.mmioWrite(REG.STRTAB_BASE, BigInt(st.base) | Q_BASE_RWA, 8);
+    s.mmioWrite(REG.STRTAB_BASE_CFG, (st.twoLevel ? 1 << 16 : 0) | (st.twoLevel ? st.split << 6 : 0) | st.log2);
+    s.mmioWrite(REG.CMDQ_BASE, BigInt(this.cmdq.base) | Q_BASE_RWA | BigInt(this.cmdq.log2), 8);
+    s.mmioWrite(REG.CMDQ_PROD, 0);
+    s.mmioWrite(REG.CMDQ_CONS, 0);
+    s.mmioWrite(REG.CR0, CR0.CMDQEN);
+    this.submit(cmd.cfgiAll());
+    this.sync();
+    this.submit(cmd.tlbiNsnhAll());
+    this.sync();
+    s.mmioWrite(REG.EVENTQ_BASE, BigInt(this.eventq.base) | Q_BASE_RWA | BigInt(this.eventq.log2), 8);
+    s.mmioWrite(REG.PAGE1 + REG.EVENTQ_PROD, 0);
+    s.mmioWrite(REG.PAGE1 + REG.EVENTQ_CONS, 0);
+    s.mmioWrite(REG.CR0, CR0.CMDQEN | CR0.EVENTQEN);
+    s.mmioWrite(REG.IRQ_CTRL, 5);
+    s.mmioWrite(REG.CR0, CR0.CMDQEN | CR0.EVENTQEN | CR0.SMMUEN);
+  }
+
+  // ---------------------------------------------------------------- command queue
+
+  /** Writes commands at PROD and publishes them; recovers like arm_smmu_cmdq_skip_err. */
+  submit(...cmds: Command[]): CmdqOutcome {
+    const s = this.smmu;
+    const n = 2 ** this.cmdq.log2;
+    const wrapMask = 2 * n - 1;
+    let error: CmdqOutcome['error'] = null;
+    for (const c of cmds) {
+      let prod = s.mmioRead(REG.CMDQ_PROD) & wrapMask;
+      const a = this.cmdq.base + (prod % n) * 16;
+      this.mem.writeU64(a, c[0]);
+      this.mem.writeU64(a + 8, c[1]);
+      prod = (prod + 1) & wrapMask;
+      s.mmioWrite(REG.CMDQ_PROD, prod);
+      const cons = s.mmioRead(REG.CMDQ_CONS);
+      if ((cons & wrapMask) !== prod) {
+        const err = (cons >>> 24) & 0x7f;
+        if ((s.activeGlobalErrors & GERROR.CMDQ_ERR) === 0) throw new Error('command queue did not advance');
+        error = err === CERROR.ILL ? 'ILL' : err === CERROR.ABT ? 'ABT' : 'ATC_INV_SYNC';
+        // Replace the failing command with CMD_SYNC and acknowledge the error.
+        const ea = this.cmdq.base + ((cons & wrapMask) % n) * 16;
+        const sy = cmd.sync();
+        this.mem.writeU64(ea, sy[0]);
+        this.mem.writeU64(ea + 8, sy[1]);
+        const gerror = s.mmioRead(REG.GERROR);
+        const gerrorn = s.mmioRead(REG.GERRORN);
+        s.mmioWrite(REG.GERRORN, (gerrorn & ~GERROR.CMDQ_ERR) | (gerror & GERROR.CMDQ_ERR));
+      }
+    }
+    return { ok: error === null, error };
+  }
+
+  /** CMD_SYNC; with msiSync the completion MSI is checked like Linux's polling. */
+  sync(): CmdqOutcome {
+    if (this.opts.msiSync) {
+      const data = ++this.syncSeq;
+      const r = this.submit(cmd.sync({ addr: this.syncAddr, data }));
+      if (this.mem.read32(this.syncAddr) !== data) throw new Error('CMD_SYNC MSI was not written');
+      return r;
+    }
+    return this.submit(cmd.sync());
+  }
+
+  // ---------------------------------------------------------------- stream table
+
+  /** Address of the STE for `sid`, creating its level-2 table like arm_smmu_init_l2_strtab. */
+  steAddr(sid: number): number {
+    const st = this.strtab;
+    if (sid >= 2 ** st.log2) throw new RangeError(`StreamID ${sid} outside the ${st.log2}-bit stream table`);
+    if (!st.twoLevel) return st.base + sid * 64;
+    const l1 = Math.floor(sid / 2 ** st.split);
+    let l2 = this.l2.get(l1);
+    if (l2 === undefined) {
+      const size = 64 * 2 ** st.split;
+      l2 = this.alloc.alloc(size);
+      for (let i = 0; i < 2 ** st.split; i++) this.writeInitialSte(l2 + i * 64);
+      this.mem.writeU64(st.base + l1 * 8, l1std(l2, st.split + 1));
+      this.l2.set(l1, l2);
+      this.submit(cmd.cfgiSte(sid, false));
+      this.sync();
+    }
+    return l2 + (sid % 2 ** st.split) * 64;
+  }
+
+  writeSte(sid: number, ste: Dwords): void {
+    writeDwords(this.mem, this.steAddr(sid), ste);
+    this.submit(cmd.cfgiSte(sid));
+    this.sync();
+  }
+
+  attachAbort(sid: number): void {
+    this.writeSte(sid, steAbort());
+  }
+  attachBypass(sid: number): void {
+    this.writeSte(sid, steBypass());
+  }
+
+  // ---------------------------------------------------------------- domains
+
+  newS1Domain(o: { granule?: Granule; ias?: number; asid?: number } = {}): S1Domain {
+    const granule = o.granule ?? 4096;
+    const ias = o.ias ?? 48;
+    const pt = new PageTable(this.mem, (sz) => this.alloc.alloc(sz), { stage: 1, granule, ias, oas: this.oas });
+    const asid = o.asid ?? this.nextAsid++;
+    const ips = this.oas === 52 && granule !== 65536 ? 48 : this.oas;
+    return { asid, pt, ias, cd: encodeCd({ asid, ips, tt0: { ttb: pt.root, ias, granule } }) };
+  }
+
+  newS2Domain(o: { granule?: Granule; ias?: number; vmid?: number } = {}): S2Domain {
+    const granule = o.granule ?? 4096;
+    const ias = o.ias ?? Math.min(this.oas, 48);
+    const pt = new PageTable(this.mem, (sz) => this.alloc.alloc(sz), { stage: 2, granule, ias, oas: this.oas });
+    return { vmid: o.vmid ?? this.nextVmid++, pt, ias };
+  }
+
+  s2Fields(d: S2Domain): { vmid: number; ttb: number; t0sz: number; sl0: number; granule: Granule; ps: number } {
+    return { vmid: d.vmid, ...d.pt.s2, ps: this.oas };
+  }
+
+  /**
+   * Attaches a stage-1 domain. With `ssidBits` the stream gets a CD table (linear up to 1024
+   * CDs, else 2-level with 64K leaves, as Linux) and S1DSS = SSID0; the domain is CD 0.
+   */
+  attachS1(sid: number, d: S1Domain, o: { ssidBits?: number } = {}): void {
+    const bits = Math.min(o.ssidBits ?? 0, this.ssidBits);
+    if (bits === 0) {
+      const cdAddr = this.alloc.alloc(64);
+      writeDwords(this.mem, cdAddr, d.cd);
+      this.cdTables.delete(sid);
+      this.writeSte(sid, steS1({ cdTable: cdAddr }));
+      return;
+    }
+    const linear = bits <= 10 || ((this.smmu.mmioRead(REG.IDR0) >>> 19) & 1) === 0;
+    const t: CdTable = linear
+      ? { base: this.alloc.alloc(64 * 2 ** bits), s1Fmt: 0, s1CdMax: bits, l2: new Map() }
+      : { base: this.alloc.alloc(Math.max(8 * 2 ** (bits - 10), 64)), s1Fmt: 2, s1CdMax: bits, l2: new Map() };
+    this.cdTables.set(sid, t);
+    writeDwords(this.mem, this.cdSlot(t, 0), d.cd);
+    this.writeSte(sid, steS1({ cdTable: t.base, s1Fmt: t.s1Fmt, s1CdMax: bits, s1Dss: 2 }));
+  }
+
+  private cdSlot(t: CdTable, ssid: number): number {
+    if (t.s1Fmt === 0) return t.base + ssid * 64;
+    const l1 = Math.floor(ssid / 1024);
+    let l2 = t.l2.get(l1);
+    if (l2 === undefined) {
+      l2 = this.alloc.alloc(65536);
+      this.mem.writeU64(t.base + l1 * 8, l1cd(l2));
+      t.l2.set(l1, l2);
+    }
+    return l2 + (ssid % 1024) * 64;
+  }
+
+  /** Installs a domain as the CD of one SubstreamID (arm_smmu_write_cd_entry + CFGI_CD). */
+  setPasid(sid: number, ssid: number, d: S1Domain | null): void {
+    const t = this.cdTables.get(sid);
+    if (t === undefined) throw new Error(`StreamID ${sid} has no CD table`);
+    writeDwords(this.mem, this.cdSlot(t, ssid), d === null ? [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n] : d.cd);
+    this.submit(cmd.cfgiCd(sid, ssid, false));
+    this.sync();
+  }
+
+  attachS2(sid: number, d: S2Domain): void {
+    this.writeSte(sid, steS2(this.s2Fields(d)));
+  }
+
+  /** Nested: guest stage-1 STE fields (CD table address is an IPA) over host domain `d`. */
+  attachNested(sid: number, d: S2Domain, guest: S1SteFields): void {
+    this.writeSte(sid, steNested(guest, this.s2Fields(d)));
+  }
+
+  // ---------------------------------------------------------------- TLB maintenance
+
+  /** After unmapping from a stage-1 domain (arm_smmu_tlb_inv_range_asid, leaf). */
+  invalidateS1Range(d: S1Domain, iova: number, size: number, vmid = 0): void {
+    const page = 2 ** d.pt.g;
+    for (let a = iova; a < iova + size; a += page) this.submit(cmd.tlbiNhVa(d.asid, vmid, a, { leaf: true }));
+    this.sync();
+  }
+  invalidateAsid(asid: number, vmid = 0): void {
+    this.submit(cmd.tlbiNhAsid(asid, vmid));
+    this.sync();
+  }
+  invalidateS2Range(d: S2Domain, ipa: number, size: number): void {
+    const page = 2 ** d.pt.g;
+    for (let a = ipa; a < ipa + size; a += page) this.submit(cmd.tlbiS2Ipa(d.vmid, a, { leaf: true }));
+    this.sync();
+  }
+  invalidateVmid(vmid: number): void {
+    this.submit(cmd.tlbiS12Vmall(vmid));
+    this.sync();
+  }
+
+  map(d: S1Domain | S2Domain, iova: number | bigint, pa: number, size: number, prot?: Prot): void {
+    d.pt.map(iova, pa, size, prot);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** Drains the event queue (arm_smmu_evtq_thread), acknowledging overflow. */
+  readEvents(): SmmuEvent[] {
+    const s = this.smmu;
+    const n = 2 ** this.eventq.log2;
+    const wrapMask = 2 * n - 1;
+    const out: SmmuEvent[] = [];
+    const prod = s.mmioRead(REG.PAGE1 + REG.EVENTQ_PROD);
+    let cons = s.mmioRead(REG.PAGE1 + REG.EVENTQ_CONS) & wrapMask;
+    while ((prod & wrapMask) !== cons) {
+      const bytes = this.mem.readBytes(this.eventq.base + (cons % n) * 32, 32);
+      if (bytes === null) throw new Error('event queue memory is not readable');
+      out.push(decodeEvent(bytes));
+      cons = (cons + 1) & wrapMask;
+    }
+    s.mmioWrite(REG.PAGE1 + REG.EVENTQ_CONS, ((prod & 0x80000000) | cons) >>> 0);
+    return out;
+  }
+}
