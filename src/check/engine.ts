@@ -13,6 +13,7 @@
  */
 import { defineCodes, makeDiag, type Diagnostic } from '../diag/diagnostic';
 import type { BinLocation, Span } from '../diag/span';
+import { pushTo } from './util';
 import type { CheckDef, CheckInfo, CheckOptions, CheckStatus, CheckTarget, Finding, Level } from './types';
 
 const INTERNAL = defineCodes({
@@ -30,7 +31,7 @@ export interface ResolvedLevels {
 export function resolveLevels(checks: readonly CheckInfo[], options: CheckOptions = {}): ResolvedLevels {
   const byName = new Map(checks.map((c) => [c.name, c] as const));
   const dependents = new Map<string, string[]>();
-  for (const c of checks) for (const p of c.prereqs) dependents.set(p, [...(dependents.get(p) ?? []), c.name]);
+  for (const c of checks) for (const p of c.prereqs) pushTo(dependents, p, c.name);
   const levels = new Map(checks.map((c) => [c.name, c.level] as const));
   const unknown: string[] = [];
 

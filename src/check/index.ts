@@ -36,7 +36,11 @@ export function levelsOrDiagnostics(options: CheckOptions): { levels: Map<string
 /** Runs every enabled config check on a lowered machine; diagnostics sorted, deterministic. */
 export function runConfigChecks(ir: IrMachine, options: CheckOptions = {}): Diagnostic[] {
   const { levels, diagnostics } = levelsOrDiagnostics(options);
-  const ctx = buildConfigCtx(ir);
-  const r = runChecks(checksFor<ConfigCtx>('config'), 'config', ctx, levels, { span: ir.span });
-  return sortDiagnostics([...diagnostics, ...r.diagnostics]);
+  return sortDiagnostics([...diagnostics, ...configChecksWithLevels(ir, levels)]);
+}
+
+/** As runConfigChecks, with levels already resolved (see resolveCheckLevels). */
+export function configChecksWithLevels(ir: IrMachine, levels: Map<string, Level>): Diagnostic[] {
+  const r = runChecks(checksFor<ConfigCtx>('config'), 'config', buildConfigCtx(ir), levels, { span: ir.span });
+  return sortDiagnostics(r.diagnostics);
 }

@@ -29,7 +29,6 @@ export const LOWER = defineCodes({
   NO_FREE_SLOT: { code: 'IOT2033', severity: 'error', title: 'no free PCI slot' },
   PORT_SLOT: { code: 'IOT2034', severity: 'error', title: 'a root port has only slot 0' },
   BUS_TOO_SMALL: { code: 'IOT2035', severity: 'error', title: 'bus range too small for its root ports' },
-  PXB_PARENT: { code: 'IOT2036', severity: 'error', title: 'pxb-pcie parent must be a root complex' },
   RMR_BYPASS: { code: 'IOT2040', severity: 'error', title: 'RMR ids do not go through an SMMU' },
   RMR_SMMU_MISMATCH: { code: 'IOT2041', severity: 'error', title: 'RMR ids go through a different SMMU' },
   RMR_ALIGN: { code: 'IOT2042', severity: 'error', title: 'RMR range not 64 KiB aligned or empty' },

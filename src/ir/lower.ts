@@ -74,6 +74,7 @@ export function lower(src: SourceFile): Result<IrMachine> {
       : 'qemu-virt';
   const machine = validateBlock(mb, BLOCK_BY_KIND.get('machine')!, profile, diags);
   if (!mb.id) diags.push(makeDiag(LOWER.MISSING_ID, "the machine needs a name: 'machine NAME { ... }'", { span: mb.kindSpan }));
+  if (mb.subkind) diags.push(makeDiag(LOWER.BAD_SUBKIND, 'machine takes no kind qualifier', { span: mb.subkindSpan! }));
   let bySmmu: Map<string, { sid: number; index: number; id: string }[]> | null = null;
   const ctx: Ctx = {
     profile,
@@ -462,7 +463,10 @@ export function lower(src: SourceFile): Result<IrMachine> {
     const m = new Map<string, T[]>();
     for (const x of xs) {
       const k = key(x);
-      if (k !== undefined) m.set(k, [...(m.get(k) ?? []), x]);
+      if (k === undefined) continue;
+      const l = m.get(k);
+      if (l) l.push(x);
+      else m.set(k, [x]);
     }
     return m;
   };
@@ -568,11 +572,12 @@ export function lower(src: SourceFile): Result<IrMachine> {
   // Overlaps within a segment (pxb bus_nr inside pcie.0's range, two pxbs too close...):
   // sweep in bus order, comparing each bridge with the one reaching furthest so far.
   const known = bridges.filter((b) => !busUnknown.has(b.id));
-  const order = [...known].sort((a, b) => a.segment - b.segment || a.busStart - b.busStart || known.indexOf(a) - known.indexOf(b));
+  const pos = new Map(known.map((b, i) => [b, i]));
+  const order = [...known].sort((a, b) => a.segment - b.segment || a.busStart - b.busStart || pos.get(a)! - pos.get(b)!);
   let reach: IrHostBridge | null = null;
   for (const a of order) {
     if (reach && reach.segment === a.segment && a.busStart <= reach.busEnd) {
-      const [first, second] = known.indexOf(reach) < known.indexOf(a) ? [reach, a] : [a, reach];
+      const [first, second] = pos.get(reach)! < pos.get(a)! ? [reach, a] : [a, reach];
       diags.push(
         makeDiag(
           LOWER.BUS_OVERLAP,
@@ -622,10 +627,19 @@ export function lower(src: SourceFile): Result<IrMachine> {
   }
 
   // ---- SMMUs ----
-  const smmus: IrSmmu[] = smmuBlocks.map((b, i) => lowerSmmu(b, i, smmuBlocks.length, its, ctx, defaultIts));
+  const smmus: IrSmmu[] = smmuBlocks.map((b, i) => lowerSmmu(b, i, smmuBlocks.length, ctx));
 
   // ---- RID maps and SMMU MSI maps ----
   const segments = buildRidMaps(bridges, profile === 'qemu-virt' ? (its[0]?.id ?? null) : null);
+  // StreamID ranges each SMMU receives, gathered in one pass (not one pass per SMMU).
+  const streamsOf = new Map<string, { base: number; count: number }[]>();
+  for (const seg of segments)
+    for (const r of seg.ridMap)
+      if (r.target.kind === 'smmu') {
+        const l = streamsOf.get(r.target.smmu);
+        if (l) l.push({ base: r.target.streamBase, count: r.count });
+        else streamsOf.set(r.target.smmu, [{ base: r.target.streamBase, count: r.count }]);
+      }
   for (const s of smmus) {
     const b = smmuBlocks[smmus.indexOf(s)]!;
     const msiIts = get.has(b, 'msi') ? ((r) => (typeof r === 'string' ? r : null))(resolveRef(b, 'msi', ['its'], ctx)) : null;
@@ -635,16 +649,14 @@ export function lower(src: SourceFile): Result<IrMachine> {
       // build_iort maps every StreamID 0..0xFFFF of each SMMU to the ITS, identity.
       s.msiMap = [{ base: 0, count: 0x1_0000, outBase: 0, its: target }];
     } else {
-      const ranges = segments.flatMap((seg) =>
-        seg.ridMap.flatMap((r) => (r.target.kind === 'smmu' && r.target.smmu === s.id ? [{ base: r.target.streamBase, count: r.count }] : [])),
-      );
+      const ranges = streamsOf.get(s.id) ?? [];
       s.msiMap = mergeIdRanges(ranges).map((r) => ({ base: r.base, count: r.count, outBase: r.base, its: target }));
     }
   }
 
   // ---- RMRs ----
   const allDevices = devs.map((d) => d.ir);
-  const rmrs: IrRmr[] = blocks('rmr').map((b) => lowerRmr(b, ctx, smmus, bridgeById, portById, allDevices, segments));
+  const rmrs: IrRmr[] = blocks('rmr').map((b) => lowerRmr(b, ctx, smmus, bridgeById, portById, allDevices));
 
   // ---- IORT options ----
   const iort = lowerIort(blocks('iort')[0], ctx, blocks('rmr'));
@@ -785,14 +797,7 @@ function lowerGic(b: VBlock | undefined, ctx: Ctx): IrGic {
   };
 }
 
-function lowerSmmu(
-  b: VBlock,
-  index: number,
-  count: number,
-  its: IrIts[],
-  ctx: Ctx,
-  _defaultIts: (at: Span, what: string, prop: string) => string | null,
-): IrSmmu {
+function lowerSmmu(b: VBlock, index: number, count: number, ctx: Ctx): IrSmmu {
   const { diags, profile } = ctx;
   const qemu = profile === 'qemu-virt';
   const place = qemu ? qemuSmmuPlacement(index, count) : null;
@@ -844,7 +849,6 @@ function lowerSmmu(
   }
   if (get.has(b, 'msi_device_id') && !get.has(b, 'msi_its'))
     diags.push(makeDiag(LOWER.CONFLICT, "'msi_device_id' needs 'msi_its'", { span: get.propSpan(b, 'msi_device_id')! }));
-  void its;
   return {
     id: b.id,
     base,
@@ -864,6 +868,17 @@ function lowerSmmu(
 const hasIrqProps = (b: VBlock) =>
   ['spi', 'event_gsiv', 'pri_gsiv', 'sync_gsiv', 'gerror_gsiv', 'combined_gsiv', 'msi_its'].some((p) => get.has(b, p));
 
+/** Device index built once per device list, not once per RMR (thousands of RMRs). */
+const deviceIndexes = new WeakMap<IrDevice[], Map<string, IrDevice>>();
+function deviceIndex(devices: IrDevice[]): Map<string, IrDevice> {
+  let m = deviceIndexes.get(devices);
+  if (!m) {
+    m = new Map(devices.map((d) => [d.id, d]));
+    deviceIndexes.set(devices, m);
+  }
+  return m;
+}
+
 function lowerRmr(
   b: VBlock,
   ctx: Ctx,
@@ -871,10 +886,9 @@ function lowerRmr(
   bridgeById: Map<string, IrHostBridge>,
   portById: Map<string, { ir: IrRootPort }>,
   devices: IrDevice[],
-  segments: { segment: number; ridMap: { base: number; count: number; target: { kind: string } }[] }[],
 ): IrRmr {
   const { diags } = ctx;
-  const deviceById = new Map(devices.map((d) => [d.id, d]));
+  const deviceById = deviceIndex(devices);
   const explicit = resolveRef(b, 'iommu', ['smmuv3'], ctx);
   const streams: { base: number; count: number }[] = [];
   const via: { smmu: string; span: Span }[] = [];
@@ -952,7 +966,6 @@ function lowerRmr(
     else diags.push(makeDiag(LOWER.RMR_NO_RANGE, `rmr '${b.id}' needs 'range BASE SIZE' in profile custom`, { span: b.at }));
   }
   const covered = smmu === undefined ? [] : coveredDevices(smmu, streams, ctx.devicesBySmmu(bridgeById, devices));
-  void segments;
   return {
     id: b.id,
     smmu: smmu ?? '',

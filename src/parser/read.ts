@@ -45,17 +45,21 @@ export function firstInvalidUtf8(b: Uint8Array): number {
   return -1;
 }
 
-export function decodeSource(bytes: Uint8Array, file: string): Result<string> {
+/** The diagnostic for an input over MAX_INPUT_BYTES (also used before reading a big file). */
+export function tooLarge(file: string, size: number): Result<never> {
   const at0: Span = { file, line: 1, col: 1, endLine: 1, endCol: 1, offset: 0, length: 0 };
-  if (bytes.length > MAX_INPUT_BYTES)
-    return {
-      value: null,
-      diagnostics: [
-        makeDiag(INPUT.TOO_LARGE, `input is ${bytes.length} bytes; the limit is ${MAX_INPUT_BYTES} (4 MiB)`, { span: at0 }, {
-          help: 'a topology description is a few KiB; is this the right file?',
-        }),
-      ],
-    };
+  return {
+    value: null,
+    diagnostics: [
+      makeDiag(INPUT.TOO_LARGE, `input is ${size} bytes; the limit is ${MAX_INPUT_BYTES} (4 MiB)`, { span: at0 }, {
+        help: 'a topology description is a few KiB; is this the right file?',
+      }),
+    ],
+  };
+}
+
+export function decodeSource(bytes: Uint8Array, file: string): Result<string> {
+  if (bytes.length > MAX_INPUT_BYTES) return tooLarge(file, bytes.length);
   const nul = bytes.indexOf(0);
   if (nul >= 0)
     return {

@@ -475,10 +475,13 @@ function placeBridges(ctx: Ctx, baseBridgePaths: Set<string>): void {
     if (d !== null) used.add(d);
   }
   const domain = new Map<string, number>();
+  // Running maximum: Math.max(...used) per pxb is quadratic at thousands of expanders.
+  let maxUsed = used.size ? Math.max(...used) : -1;
   for (const b of ir.bridges) {
     if (b.kind === 'rc') domain.set(b.id, b.segment);
     else {
-      const d = used.size ? Math.max(...used) + 1 : 0;
+      const d = maxUsed + 1;
+      maxUsed = d;
       used.add(d);
       domain.set(b.id, d);
     }
@@ -506,6 +509,9 @@ function placeBridges(ctx: Ctx, baseBridgePaths: Set<string>): void {
     pxbs.forEach((p, i) => winParts.set(p.id, parts[i + 1]!));
   }
 
+  const bridgeById = new Map(ir.bridges.map((b) => [b.id, b] as const));
+  /** Reverse of ctx.bridgeNode (node -> bridge ids), for the insertion scan below. */
+  const idsOfNode = new Map<FdtNode, string[]>();
   for (const b of ir.bridges) {
     const sl = slices.get(b.id);
     if (!sl) continue;
@@ -537,13 +543,18 @@ function placeBridges(ctx: Ctx, baseBridgePaths: Set<string>): void {
       const anchorId = b.kind === 'pxb' ? b.parent : null;
       const anchor = anchorId ? ctx.bridgeNode.get(anchorId) : undefined;
       let idx = ctx.root.children.length;
-      if (anchor && ctx.root.children.includes(anchor)) {
-        idx = ctx.root.children.indexOf(anchor) + 1;
-        while (idx < ctx.root.children.length && [...ctx.bridgeNode.entries()].some(([id, n]) => n === ctx.root.children[idx] && ir.bridges.find((x) => x.id === id)?.parent === anchorId)) idx++;
+      const at = anchor ? ctx.root.children.indexOf(anchor) : -1;
+      if (at >= 0) {
+        idx = at + 1;
+        const isSibling = (n: FdtNode | undefined) => !!n && (idsOfNode.get(n) ?? []).some((id) => bridgeById.get(id)?.parent === anchorId);
+        while (idx < ctx.root.children.length && isSibling(ctx.root.children[idx])) idx++;
       }
       addChild(ctx.root, node, idx);
     }
+    const prevNode = ctx.bridgeNode.get(b.id);
+    if (prevNode) idsOfNode.set(prevNode, (idsOfNode.get(prevNode) ?? []).filter((id) => id !== b.id));
     ctx.bridgeNode.set(b.id, node);
+    idsOfNode.set(node, [...(idsOfNode.get(node) ?? []), b.id]);
   }
 }
 
@@ -574,12 +585,15 @@ function placeRmrs(ctx: Ctx): void {
   const { ir } = ctx;
   if (ir.rmrs.length === 0) return;
   const regions: Region[] = [];
+  // Indexes instead of scans: thousands of RMR ranges made the scans quadratic.
+  const regionAt = new Map<string, Region>();
   for (const rmr of ir.rmrs) {
     for (const r of rmr.ranges) {
-      let reg = regions.find((x) => x.base === r.base && x.size === r.size);
+      let reg = regionAt.get(`${r.base}/${r.size}`);
       if (!reg) {
         reg = { base: r.base, size: r.size, noMap: false, devices: [], ...(rmr.span ? { span: rmr.span } : {}) };
         regions.push(reg);
+        regionAt.set(`${r.base}/${r.size}`, reg);
       }
       if (rmr.attributes < 4) reg.noMap = true;
       for (const d of rmr.devices) if (!reg.devices.includes(d)) reg.devices.push(d);
@@ -591,8 +605,16 @@ function placeRmrs(ctx: Ctx): void {
     addChild(ctx.root, rm);
   }
   const usedNames = new Set(rm.children.map((c) => c.unitName));
+  /** First `rmr*` child of reserved-memory at each base, in child order (nodes are only appended). */
+  const rmrNodeAt = new Map<bigint, FdtNode>();
+  const indexRmrNode = (c: FdtNode) => {
+    if (!c.name.startsWith('rmr')) return;
+    const b = regBase(c, rm!);
+    if (b !== null && !rmrNodeAt.has(b)) rmrNodeAt.set(b, c);
+  };
+  for (const c of rm.children) indexRmrNode(c);
   for (const reg of regions) {
-    const existing = rm.children.find((c) => regBase(c, rm!) === reg.base && c.name.startsWith('rmr'));
+    const existing = rmrNodeAt.get(reg.base);
     let node = existing;
     if (!node) {
       let name = `rmr@${hex(reg.base)}`;
@@ -602,14 +624,17 @@ function placeRmrs(ctx: Ctx): void {
       addChild(rm, node);
     }
     setProp(node, mkProp('reg', val.u32(...ctx.regCells(rm, [[reg.base, reg.size]], reg.span))));
+    if (!existing) indexRmrNode(node);
     if (reg.noMap) setProp(node, propBool('no-map'));
     reg.node = node;
     reg.ph = ctx.ensurePhandle(node);
   }
   // PCI master nodes, in IR device order.
-  const needed = ir.devices.filter((d) => regions.some((r) => r.devices.includes(d.id)));
-  for (const id of new Set(regions.flatMap((r) => r.devices))) {
-    if (!ir.devices.some((d) => d.id === id)) ctx.error(C.unknownRef, `RMR consumer '${id}' is not a declared device`);
+  const consumers = new Set(regions.flatMap((r) => r.devices));
+  const needed = ir.devices.filter((d) => consumers.has(d.id));
+  const declared = new Set(ir.devices.map((d) => d.id));
+  for (const id of consumers) {
+    if (!declared.has(id)) ctx.error(C.unknownRef, `RMR consumer '${id}' is not a declared device`);
   }
   const devNode = new Map<string, FdtNode>();
   for (const d of needed) {
@@ -630,10 +655,19 @@ function placeRmrs(ctx: Ctx): void {
     }
     if (entries.length && reg.node) setProp(reg.node, mkProp('iommu-addresses', val.u32(...entries)));
   }
+  const phsOf = new Map<string, number[]>();
+  for (const r of regions) {
+    if (r.ph === undefined) continue;
+    for (const id of r.devices) {
+      const l = phsOf.get(id);
+      if (l) l.push(r.ph);
+      else phsOf.set(id, [r.ph]);
+    }
+  }
   for (const d of needed) {
     const n = devNode.get(d.id);
     if (!n) continue;
-    const phs = regions.filter((r) => r.devices.includes(d.id) && r.ph !== undefined).map((r) => r.ph!);
+    const phs = phsOf.get(d.id) ?? [];
     setProp(n, propU32('memory-region', ...phs));
     phandleLast(n);
   }

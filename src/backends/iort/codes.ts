@@ -18,7 +18,7 @@ export const IortCodes = defineCodes({
     title: 'SMMUv3 node rev 4 cannot express this DeviceID mapping index the way Linux reads it',
   },
   msiNoIts: { code: 'IOT3008', severity: 'error', title: 'SMMU uses MSIs but names no ITS or DeviceID' },
-  qemuIgnored: { code: 'IOT3009', severity: 'warning', title: 'qemu-virt profile: QEMU cannot express this, the QEMU value is used' },
+  qemuIgnored: { code: 'IOT3009', severity: 'note', title: 'qemu-virt profile: QEMU cannot express this, the QEMU value is used' },
   rmrNoDescriptor: { code: 'IOT3010', severity: 'error', title: 'RMR node without a memory range' },
   rmrNoStreams: { code: 'IOT3011', severity: 'error', title: 'RMR node without stream IDs' },
   atsMixed: { code: 'IOT3012', severity: 'warning', title: 'host bridges of one PCI segment disagree on ATS; the RC node says no ATS' },

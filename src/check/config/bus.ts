@@ -5,6 +5,7 @@ import { check } from '../define';
 import { hex, sweepOverlaps, type Iv } from '../intervals';
 import type { ConfigCtx } from './context';
 import { rel } from './context';
+import { pushTo } from '../util';
 
 const BUSES_PER_SEGMENT = 256;
 const busText = (a: number, b: number) => (a === b ? `bus ${hex(a)}` : `buses ${hex(a)}..${hex(b)}`);
@@ -16,7 +17,7 @@ function busesNeeded(b: IrHostBridge, ports: IrRootPort[]): number {
 
 function portsByBridge(ctx: ConfigCtx): Map<string, IrRootPort[]> {
   const m = new Map<string, IrRootPort[]>();
-  for (const p of ctx.ir.rootPorts) m.set(p.bridge, [...(m.get(p.bridge) ?? []), p]);
+  for (const p of ctx.ir.rootPorts) pushTo(m, p.bridge, p);
   return m;
 }
 
@@ -93,7 +94,7 @@ export const busExhaustion = check<ConfigCtx>({
   run(ctx, report) {
     const ports = portsByBridge(ctx);
     const bySeg = new Map<number, IrHostBridge[]>();
-    for (const b of ctx.ir.bridges) bySeg.set(b.segment, [...(bySeg.get(b.segment) ?? []), b]);
+    for (const b of ctx.ir.bridges) pushTo(bySeg, b.segment, b);
     for (const [seg, bs] of bySeg) {
       const need = bs.map((b) => ({ b, n: busesNeeded(b, ports.get(b.id) ?? []) }));
       const total = need.reduce((s, x) => s + x.n, 0);

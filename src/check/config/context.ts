@@ -18,6 +18,7 @@ import type {
   IrSmmu,
 } from '../../ir/types';
 import { union } from '../intervals';
+import { pushTo } from '../util';
 
 export interface ConfigCtx {
   ir: IrMachine;
@@ -87,7 +88,7 @@ export function buildConfigCtx(ir: IrMachine): ConfigCtx {
   const behind = new Map<string, IrDevice[]>();
   for (const d of ir.devices) {
     const s = smmuOfDevice(d);
-    if (s) behind.set(s.smmu.id, [...(behind.get(s.smmu.id) ?? []), d]);
+    if (s) pushTo(behind, s.smmu.id, d);
   }
   const windows = new Map<string, { lo: bigint; end: bigint }[]>();
   for (const s of ir.segments)

@@ -24,7 +24,9 @@ export const nestedEmulatedDevice = check<ConfigCtx>({
     'A nested vSMMU hands its stage-1 tables to a host SMMU, which can only walk them for a ' +
     'physical device behind it. An emulated device (virtio, e1000, NVMe emulated by QEMU) has no ' +
     'host StreamID, so its DMA cannot be translated by the nested vSMMU. Put emulated devices on ' +
-    'a bridge that bypasses the IOMMU or behind an emulated (non-nested) SMMU.',
+    'a bridge that bypasses the IOMMU or behind an emulated SMMU. The nested checks concern ' +
+    'SMMUs declared with a host SMMU; `stage nested` alone is QEMU\'s emulated SMMU offering both ' +
+    'stages (iommu=smmuv3), which translates emulated devices itself.',
   source: 'seed 000 ("an emulated device should not be associated to a nested SMMU"); seed 001 pros (e)',
   prereqs: ['rid-overlap'],
   run(ctx, report) {

@@ -3,6 +3,7 @@ import type { IrHostBridge, IrRidRange } from '../../ir/types';
 import { check } from '../define';
 import { gaps, hex, intersect, rangeText, sweepOverlaps, type Iv } from '../intervals';
 import type { ConfigCtx } from './context';
+import { pushTo } from '../util';
 import { ownerName, rel, targetText } from './context';
 
 const RID_SPACE = 0x10000;
@@ -79,7 +80,7 @@ export const ridCoverage = check<ConfigCtx>({
           });
           continue;
         }
-        ownersOf.set(b.id, [...(ownersOf.get(b.id) ?? []), rangeIv(r)]);
+        pushTo(ownersOf, b.id, rangeIv(r));
         const w = bridgeWindow(b);
         const outside = gaps([w], rangeIv(r).lo, rangeIv(r).end);
         for (const g of outside)

@@ -42,7 +42,12 @@ export const MAX_ALIAS_COUNT = 100;
 export function parseYaml(text: string, file: string): Result<SourceFile> {
   const diags: Diagnostic[] = [];
   const lc = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lc, customTags, intAsBigInt: true, uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
+  const docs = parseAllDocuments(text, { lineCounter: lc, customTags, intAsBigInt: true,
+    // yaml's own duplicate check is quadratic in the map size; ours (below) is linear.
+    uniqueKeys: false,
+    prettyErrors: false,
+    logLevel: 'error',
+  });
   const base = { file, lc, textLength: text.length };
   const list = Array.isArray(docs) ? docs : [];
   if (list.length === 0 || list[0]!.contents === null) {
@@ -66,7 +71,9 @@ export function parseYaml(text: string, file: string): Result<SourceFile> {
     const message =
       e.code === 'DUPLICATE_KEY'
         ? `duplicate key '${/^[^:\n]{0,60}/.exec(text.slice(e.pos[0]))![0].trim()}': a map may name each key once`
-        : firstLine(e.message);
+        : /call stack/i.test(e.message)
+          ? 'the YAML is nested too deeply to read'
+          : firstLine(e.message);
     diags.push(makeDiag(code, message, { span: spanAt(ctx, e.pos[0], e.pos[1]) }));
   }
   for (const w of doc.warnings) {
@@ -74,7 +81,7 @@ export function parseYaml(text: string, file: string): Result<SourceFile> {
     const code = w.code === 'TAG_RESOLVE_FAILED' ? YAML_CODES.BAD_TAG : YAML_CODES.WARNING;
     diags.push(makeDiag(code, firstLine(w.message), { span: spanAt(ctx, w.pos[0], w.pos[1]) }));
   }
-  const badKey = firstCollectionKey(doc.contents);
+  const badKey = checkKeys(doc.contents, ctx, diags);
   if (badKey)
     diags.push(makeDiag(YAML_CODES.SYNTAX, 'a map key must be a plain value, not a map or list', { span: nodeSpan(ctx, badKey) }));
   if (diags.some((d) => d.severity === 'error')) return { value: null, diagnostics: diags };
@@ -110,18 +117,42 @@ export function parseYaml(text: string, file: string): Result<SourceFile> {
   return { value: { file, lang: 'yaml', machine }, diagnostics: diags };
 }
 
-function firstCollectionKey(root: unknown): Node | null {
-  const stack: unknown[] = [root];
+/** Deeper than this is never a topology; it also bounds recursion in toJS and the schema check. */
+const MAX_YAML_DEPTH = 64;
+
+/**
+ * Reports duplicate keys and too-deep nesting; returns the first key that is a collection
+ * (not allowed), if any.
+ */
+function checkKeys(root: unknown, ctx: YamlCtx, diags: Diagnostic[]): Node | null {
+  const stack: [unknown, number][] = [[root, 1]];
+  let bad: Node | null = null;
   while (stack.length) {
-    const n = stack.pop();
+    const [n, depth] = stack.pop()!;
+    if ((isMap(n) || isSeq(n)) && depth > MAX_YAML_DEPTH) {
+      diags.push(makeDiag(YAML_CODES.SYNTAX, `the YAML is nested more than ${MAX_YAML_DEPTH} levels deep`, { span: nodeSpan(ctx, n as Node) }));
+      return bad;
+    }
     if (isMap(n)) {
+      const seen = new Map<string, Node>();
       for (const p of n.items as Pair[]) {
-        if (isMap(p.key) || isSeq(p.key)) return p.key as Node;
-        stack.push(p.value);
+        if (isMap(p.key) || isSeq(p.key)) bad ??= p.key as Node;
+        else {
+          const k = keyText(p.key);
+          const first = seen.get(k);
+          if (first)
+            diags.push(
+              makeDiag(YAML_CODES.DUPLICATE_KEY, `duplicate key '${k.length > 60 ? k.slice(0, 60) + '…' : k}': a map may name each key once`, {
+                span: nodeSpan(ctx, p.key as Node),
+              }, { related: [{ message: 'first given here', span: nodeSpan(ctx, first) }] }),
+            );
+          else seen.set(k, p.key as Node);
+        }
+        stack.push([p.value, depth + 1]);
       }
-    } else if (isSeq(n)) stack.push(...n.items);
+    } else if (isSeq(n)) for (const it of n.items) stack.push([it, depth + 1]);
   }
-  return null;
+  return bad;
 }
 
 const firstLine = (m: string) => m.split('\n')[0]!.trim();

@@ -11,7 +11,10 @@ export interface SmmuEvent {
   code: number;
   name: string;
   sid: number;
-  /** A SubstreamID came with the transaction (not encoded for C_BAD_SUBSTREAMID / F_STREAM_DISABLED). */
+  /**
+   * SSV. C_BAD_SUBSTREAMID has no SSV bit (its SubstreamID is always valid: true here);
+   * F_STREAM_DISABLED carries no SubstreamID (false, ssid 0).
+   */
   ssv: boolean;
   ssid: number;
   /** Read (true) or write; post-override privileged / instruction attributes. InD is false for writes. */
@@ -119,6 +122,7 @@ export function decodeEvent(bytes: Uint8Array): SmmuEvent {
   const code = w(0) & 0xff;
   const e = makeEvent(code, { sid: w(1) });
   if (code === EVT.C_BAD_SUBSTREAMID) {
+    e.ssv = true;
     e.ssid = (w(0) >>> 12) & 0xfffff;
   } else if (code !== EVT.F_STREAM_DISABLED) {
     e.ssv = ((w(0) >>> 11) & 1) === 1;

@@ -21,18 +21,7 @@ import {
 } from './config';
 import { encodeEventWords, makeEvent, type SmmuEvent, sameRecord } from './events';
 import { idRegisters, resolveFeatures, type SmmuFeatureOptions, type SmmuFeatures } from './features';
-import {
-  ASID_GLOBAL,
-  ASID_NONE,
-  Iotlb,
-  KIND_NESTED,
-  KIND_S1,
-  KIND_S2,
-  overlaps,
-  TlbEntry,
-  tlbTag,
-  VMID_NONE,
-} from './iotlb';
+import { ASID_GLOBAL, ASID_NONE, Iotlb, KIND_NESTED, KIND_S1, KIND_S2, type TlbEntry, VMID_NONE } from './iotlb';
 import type { PhysMem } from './physmem';
 import { CERROR, CLASS, CLASS_NAMES, CMD, CR0, CR2, EVT, GBPA, GERROR, REG, SYNC_CS } from './regs';
 import { type Transaction, TranslationResult } from './result';
@@ -100,10 +89,12 @@ class FastCtx {
     readonly cd: CdCfg | null,
     readonly tt0: TtCfg | null,
     readonly tt1: TtCfg | null,
-    readonly tag: number,
-    readonly tagGlobal: number,
+    readonly vmidSlot: number,
+    /** cd.asid for stage 1, ASID_NONE for stage 2 only. */
+    readonly asidSlot: number,
     /** Inputs must have hi32 below this (IAS / OAS check for bypassed stage 1). */
     readonly inLimitHi: number,
+    readonly reason: string,
   ) {}
 }
 
@@ -437,13 +428,15 @@ export class Smmu {
       }
       case CMD.TLBI_NH_ALL: {
         const vm = this.vmidSlotOf(w0hi & 0xffff);
-        this.tlb.invalidate((e) => e.kind !== KIND_S2 && e.vmidSlot === vm);
+        const t = this.tlb;
+        t.invalidate((i) => t.kind[i] !== KIND_S2 && t.vmid[i] === vm);
         return true;
       }
       case CMD.TLBI_NH_ASID: {
         const vm = this.vmidSlotOf(w0hi & 0xffff);
         const asid = w0hi >>> 16;
-        this.tlb.invalidate((e) => e.kind !== KIND_S2 && e.vmidSlot === vm && e.asidSlot === asid);
+        const t = this.tlb;
+        t.invalidate((i) => t.kind[i] !== KIND_S2 && t.vmid[i] === vm && t.asid[i] === asid);
         return true;
       }
       case CMD.TLBI_NH_VA:
@@ -454,19 +447,21 @@ export class Smmu {
         const start = sel * TWO48 + (w1hi & 0xffff) * TWO32 + ((w1lo & 0xfffff000) >>> 0);
         const span = this.tlbiSpan(w0lo, w1lo);
         const anyAsid = op === CMD.TLBI_NH_VAA;
-        this.tlb.invalidate(
-          (e) =>
-            e.kind !== KIND_S2 &&
-            e.vmidSlot === vm &&
-            (anyAsid || e.asidSlot === asid || e.asidSlot === ASID_GLOBAL) &&
-            overlaps(e, start, span),
+        const t = this.tlb;
+        t.invalidate(
+          (i) =>
+            t.kind[i] !== KIND_S2 &&
+            t.vmid[i] === vm &&
+            (anyAsid || t.asid[i] === asid || t.asid[i] === ASID_GLOBAL) &&
+            t.overlaps(i, start, span),
         );
         return true;
       }
       case CMD.TLBI_S12_VMALL: {
         if (!f.s2p) return false;
         const vm = w0hi & 0xffff;
-        this.tlb.invalidate((e) => e.vmidSlot === vm);
+        const t = this.tlb;
+        t.invalidate((i) => t.vmid[i] === vm);
         return true;
       }
       case CMD.TLBI_S2_IPA: {
@@ -475,7 +470,8 @@ export class Smmu {
         const start = (w1hi & 0xfffff) * TWO32 + ((w1lo & 0xfffff000) >>> 0);
         const span = this.tlbiSpan(w0lo, w1lo);
         // Architecture: only stage-2-only entries; combined S1+S2 entries survive.
-        this.tlb.invalidate((e) => e.kind === KIND_S2 && e.vmidSlot === vm && overlaps(e, start, span));
+        const t = this.tlb;
+        t.invalidate((i) => t.kind[i] === KIND_S2 && t.vmid[i] === vm && t.overlaps(i, start, span));
         return true;
       }
       case CMD.TLBI_NSNH_ALL:
@@ -602,7 +598,9 @@ export class Smmu {
   probe(t: Transaction): TranslationResult {
     this.load(t);
     const r = new TranslationResult();
+    const reads = this.stats.walkReads;
     this.core(this.txn, r, false);
+    this.stats.walkReads = reads;
     return r;
   }
 
@@ -616,7 +614,10 @@ export class Smmu {
 
   private compareFresh(x: Txn, res: TranslationResult): void {
     const fresh = this.freshRes;
+    const reads = this.stats.walkReads;
     this.core(x, fresh, false);
+    // The check is not part of the modelled SMMU's work.
+    this.stats.walkReads = reads;
     let same = fresh.outcome === res.outcome;
     if (same && (res.outcome === 'translated' || res.outcome === 'bypass')) same = fresh.pa === res.pa;
     if (same && res.outcome === 'fault') same = res.event !== null && fresh.event !== null && sameRecord(res.event, fresh.event);
@@ -657,20 +658,23 @@ export class Smmu {
       if ((hi & tt.rangeHi) !== (sel === 1 ? tt.rangeHi : 0)) return false;
       if ((lo & tt.rangeLo) !== (sel === 1 ? tt.rangeLo : 0)) return false;
       const key = sel * TWO48 + (hi & 0xffff) * TWO32 + lo;
-      let en = this.tlb.lookup(fc.tag, key);
-      if (en === undefined) en = this.tlb.lookup(fc.tagGlobal, key);
-      if (en === undefined) return false;
+      const t = this.tlb;
+      let en = t.lookup(fc.vmidSlot, fc.asidSlot, key);
+      if (en < 0) en = t.lookup(fc.vmidSlot, ASID_GLOBAL, key);
+      if (en < 0) return false;
       const cd = fc.cd!;
-      if (!s1Permits(en.s1Perm, write, priv, instr, cd.pan, cd.wxn)) return false;
-      if (en.s2Perm >= 0 && !s2Permits(en.s2Perm, write, instr)) return false;
-      const off = key - en.vaBase;
+      const p1 = t.s1Perm[en]!;
+      const p2 = t.s2Perm[en]!;
+      if (!s1Permits(p1, write, priv, instr, cd.pan, cd.wxn)) return false;
+      if (p2 >= 0 && !s2Permits(p2, write, instr)) return false;
+      const off = key - t.vaBase[en]!;
       res.reset();
       res.outcome = 'translated';
-      res.pa = en.paBase + off;
-      res.ipa = en.ipaBase + off;
-      res.pageShift = en.shift;
-      res.s1Perm = en.s1Perm;
-      res.s2Perm = en.s2Perm;
+      res.pa = t.paBase[en]! + off;
+      res.ipa = t.ipaBase[en]! + off;
+      res.pageShift = t.shift[en]!;
+      res.s1Perm = p1;
+      res.s2Perm = p2;
       res.fromTlb = true;
       res.usedCache = true;
       this.stats.tlbHits++;
@@ -679,14 +683,17 @@ export class Smmu {
     if (hi >= fc.inLimitHi) return false;
     const key = hi * TWO32 + lo;
     if (fc.kind === FAST_S2) {
-      const en = this.tlb.lookup(fc.tag, key);
-      if (en === undefined || !s2Permits(en.s2Perm, write, instr)) return false;
+      const t = this.tlb;
+      const en = t.lookup(fc.vmidSlot, ASID_NONE, key);
+      if (en < 0) return false;
+      const p2 = t.s2Perm[en]!;
+      if (!s2Permits(p2, write, instr)) return false;
       res.reset();
       res.outcome = 'translated';
-      res.pa = en.paBase + (key - en.vaBase);
+      res.pa = t.paBase[en]! + (key - t.vaBase[en]!);
       res.ipa = key;
-      res.pageShift = en.shift;
-      res.s2Perm = en.s2Perm;
+      res.pageShift = t.shift[en]!;
+      res.s2Perm = p2;
       res.fromTlb = true;
       res.usedCache = true;
       this.stats.tlbHits++;
@@ -696,7 +703,7 @@ export class Smmu {
     res.outcome = 'bypass';
     res.pa = key;
     res.usedCache = true;
-    res.reason = fc.tag === -1 ? 'STE.Config = bypass' : 'stage 1 bypassed (S1DSS)';
+    res.reason = fc.reason;
     return true;
   }
 
@@ -799,15 +806,13 @@ export class Smmu {
     const key = sel * TWO48 + va;
     const s2 = ste.s2cfg;
     const vmSlot = ste.vmid < 0 ? VMID_NONE : ste.vmid;
-    const tag = tlbTag(vmSlot, cd.asid);
-    const tagG = tlbTag(vmSlot, ASID_GLOBAL);
     if (cached && this.tlbOn) {
-      let en = this.tlb.lookup(tag, key);
-      if (en === undefined) en = this.tlb.lookup(tagG, key);
-      if (en !== undefined) {
+      let en = this.tlb.lookup(vmSlot, cd.asid, key);
+      if (en < 0) en = this.tlb.lookup(vmSlot, ASID_GLOBAL, key);
+      if (en >= 0) {
         this.stats.tlbHits++;
         this.fromEntry(x, res, en, key, cd, s2, cached);
-        if (res.ok) this.makeFast(entry, x, FAST_S1, ste, cd, tag, tagG, 0);
+        if (res.ok) this.makeFast(entry, x, FAST_S1, ste, cd, vmSlot, cd.asid, 0, '');
         return;
       }
       this.stats.tlbMisses++;
@@ -848,9 +853,8 @@ export class Smmu {
       const base = alignDown(key, shift);
       const off = key - base;
       const asidSlot = global ? ASID_GLOBAL : cd.asid;
-      const en = new TlbEntry(base, shift, pa - off, ipa - off, s1Perm, s2Perm, s2 === null ? KIND_S1 : KIND_NESTED, vmSlot, asidSlot, cd.asid);
-      this.tlb.insert(global ? tagG : tag, en);
-      this.makeFast(entry, x, FAST_S1, ste, cd, tag, tagG, 0);
+      this.tlb.insert(vmSlot, asidSlot, base, shift, pa - off, ipa - off, s1Perm, s2Perm, s2 === null ? KIND_S1 : KIND_NESTED);
+      this.makeFast(entry, x, FAST_S1, ste, cd, vmSlot, cd.asid, 0, '');
     }
   }
 
@@ -867,17 +871,16 @@ export class Smmu {
       res.outcome = 'bypass';
       res.pa = ipa;
       res.reason = ste.kind === 'bypass' ? 'STE.Config = bypass' : 'stage 1 bypassed (S1DSS)';
-      if (cached) this.makeFast(entry, x, FAST_BYPASS, ste, null, ste.kind === 'bypass' ? -1 : -2, -1, this.oasLimitHi);
+      if (cached) this.makeFast(entry, x, FAST_BYPASS, ste, null, 0, ASID_NONE, this.oasLimitHi, res.reason);
       return;
     }
     const vmSlot = ste.vmid < 0 ? VMID_NONE : ste.vmid;
-    const tag = tlbTag(vmSlot, ASID_NONE);
     if (cached && this.tlbOn) {
-      const en = this.tlb.lookup(tag, ipa);
-      if (en !== undefined) {
+      const en = this.tlb.lookup(vmSlot, ASID_NONE, ipa);
+      if (en >= 0) {
         this.stats.tlbHits++;
         this.fromEntry(x, res, en, ipa, null, s2, cached);
-        if (res.ok) this.makeFast(entry, x, FAST_S2, ste, null, tag, -1, this.oasLimitHi);
+        if (res.ok) this.makeFast(entry, x, FAST_S2, ste, null, vmSlot, ASID_NONE, this.oasLimitHi, '');
         return;
       }
       this.stats.tlbMisses++;
@@ -897,15 +900,16 @@ export class Smmu {
     res.s2Perm = w.perm;
     if (cached && this.tlbOn) {
       const base = alignDown(ipa, w.shift);
-      this.tlb.insert(tag, new TlbEntry(base, w.shift, w.oa - (ipa - base), -1, -1, w.perm, KIND_S2, vmSlot, ASID_NONE, -1));
-      this.makeFast(entry, x, FAST_S2, ste, null, tag, -1, this.oasLimitHi);
+      this.tlb.insert(vmSlot, ASID_NONE, base, w.shift, w.oa - (ipa - base), -1, -1, w.perm, KIND_S2);
+      this.makeFast(entry, x, FAST_S2, ste, null, vmSlot, ASID_NONE, this.oasLimitHi, '');
     }
   }
 
   /** Completes a transaction from an IOTLB entry, re-checking both stages' permissions. */
-  private fromEntry(x: Txn, res: TranslationResult, en: TlbEntry, key: number, cd: CdCfg | null, s2: S2Cfg | null, cached: boolean): void {
+  private fromEntry(x: Txn, res: TranslationResult, slot: number, key: number, cd: CdCfg | null, s2: S2Cfg | null, cached: boolean): void {
     res.usedCache = true;
     res.fromTlb = true;
+    const en = this.tlb.entry(slot);
     const off = key - en.vaBase;
     if (en.s1Perm >= 0 && cd !== null && !s1Permits(en.s1Perm, x.write, x.priv, x.instr, cd.pan, cd.wxn)) {
       this.fault(res, this.walkEvent(EVT.F_PERMISSION, x, false, CLASS.IN, null, null, -1, 'stage-1 permission (IOTLB)'), cd.record, cached);
@@ -924,10 +928,10 @@ export class Smmu {
     res.s2Perm = en.s2Perm;
   }
 
-  private makeFast(entry: SidEntry | undefined, x: Txn, kind: number, ste: SteCfg, cd: CdCfg | null, tag: number, tagG: number, inLimitHi: number): void {
+  private makeFast(entry: SidEntry | undefined, x: Txn, kind: number, ste: SteCfg, cd: CdCfg | null, vmidSlot: number, asidSlot: number, inLimitHi: number, reason: string): void {
     if (entry === undefined) return;
     if (x.ssv ? entry.fastSs.has(x.ssid) : entry.fast0 !== null) return;
-    const fc = new FastCtx(kind, ste.privCfg, ste.instCfg, cd, cd?.tt0 ?? null, cd?.tt1 ?? null, tag, tagG, inLimitHi);
+    const fc = new FastCtx(kind, ste.privCfg, ste.instCfg, cd, cd?.tt0 ?? null, cd?.tt1 ?? null, vmidSlot, asidSlot, inLimitHi, reason);
     if (x.ssv) entry.fastSs.set(x.ssid, fc);
     else entry.fast0 = fc;
   }
@@ -1027,6 +1031,10 @@ export class Smmu {
   }
 
   private cfgEvent(code: number, x: Txn, ssid: number, detail: string): SmmuEvent {
+    // The records define the SubstreamID as always valid for C_BAD_SUBSTREAMID and absent for
+    // F_STREAM_DISABLED; the decoded form says the same thing as the bytes.
+    if (code === EVT.C_BAD_SUBSTREAMID) return makeEvent(code, { sid: x.sid, ssv: true, ssid, detail });
+    if (code === EVT.F_STREAM_DISABLED) return makeEvent(code, { sid: x.sid, detail });
     return makeEvent(code, { sid: x.sid, ssv: x.ssv, ssid, detail });
   }
 
@@ -1045,7 +1053,8 @@ export class Smmu {
       s2,
       cls: CLASS_NAMES[cls]!,
       inputAddr: this.txnAddr(x),
-      ipa: s2 ? ipa : null,
+      // Only the translation-class records have an IPA field.
+      ipa: s2 && code >= EVT.F_TRANSLATION ? ipa : null,
       fetchAddr,
       ttRnW: code === EVT.F_PERMISSION && cls === CLASS.TT ? true : null,
       level: level >= 0 ? level : null,

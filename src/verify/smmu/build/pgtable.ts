@@ -120,9 +120,14 @@ export class PageTable {
     return t;
   }
 
-  private static va(iova: number | bigint): number {
-    if (typeof iova === 'bigint') return Number(BigInt.asUintN(48, iova));
-    return iova % 2 ** 48;
+  /**
+   * The address bits the walk indexes with: VA[47:0] at stage 1 (the bits above are the
+   * TTB0/TTB1 sign extension or the TBI tag), the whole IPA (up to 52 bits) at stage 2.
+   */
+  private va(iova: number | bigint): number {
+    const bits = this.fmt.stage === 1 ? 48 : 52;
+    if (typeof iova === 'bigint') return Number(BigInt.asUintN(bits, iova));
+    return iova % 2 ** bits;
   }
 
   private index(va: number, level: number): number {
@@ -132,7 +137,7 @@ export class PageTable {
 
   /** Address of the descriptor for `iova` at `level`, creating intermediate tables. */
   entryAddr(iova: number | bigint, level: number): number {
-    const va = PageTable.va(iova);
+    const va = this.va(iova);
     if (level < this.startLevel || level > 3) throw new RangeError(`level ${level} outside ${this.startLevel}..3`);
     let table = this.root;
     for (let l = this.startLevel; ; l++) {
@@ -197,7 +202,7 @@ export class PageTable {
   map(iova: number | bigint, pa: number, size: number, prot: Prot = {}, opts: { blocks?: boolean } = {}): void {
     if (!(prot.read ?? true) && !prot.write) throw new RangeError('a mapping needs read or write permission');
     const page = 2 ** this.g;
-    const va0 = PageTable.va(iova);
+    const va0 = this.va(iova);
     if (va0 % page !== 0 || pa % page !== 0 || size % page !== 0 || size <= 0) throw new RangeError('iova, pa and size must be granule aligned');
     const attrs = this.leafAttrs(prot);
     let off = 0;
@@ -231,7 +236,7 @@ export class PageTable {
 
   /** Clears the leaf entries covering [iova, iova+size) (no table freeing). */
   unmap(iova: number | bigint, size: number): void {
-    const va0 = PageTable.va(iova);
+    const va0 = this.va(iova);
     let off = 0;
     while (off < size) {
       const m = this.lookup(va0 + off);
@@ -248,7 +253,7 @@ export class PageTable {
 
   /** Software walk (iova_to_phys): output address and leaf size, or null. */
   lookup(iova: number | bigint): Mapping | null {
-    const va = PageTable.va(iova);
+    const va = this.va(iova);
     let table = this.root;
     for (let l = this.startLevel; l <= 3; l++) {
       const da = table + this.index(va, l) * 8;
