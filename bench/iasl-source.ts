@@ -177,3 +177,32 @@ export function toIaslSource(t: IortTable): string {
   for (const n of t.nodes) out.push('', ...nodeSource(n));
   return out.join('\n') + '\n';
 }
+
+/**
+ * Fields iasl 20200925 writes itself whatever the source says: the creator ID and revision of
+ * the ACPI header (its own "INTL" and version), every node's identifier (it calls the field
+ * "Reserved" and forces reserved fields to zero) and so the checksum. Returns iasl's bytes
+ * with those fields taken from `ours` and the checksum recomputed, and the byte offsets that
+ * differed before; every other byte must then be equal for the two tables to be the same.
+ */
+export function alignIaslOutput(iasl: Uint8Array, ours: IortTable): { bytes: Uint8Array; patched: number[] } {
+  const out = new Uint8Array(iasl);
+  const patched: number[] = [];
+  const dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const put32 = (off: number, v: number) => {
+    if (off + 4 > out.length) return;
+    for (let i = 0; i < 4; i++) if (out[off + i] !== ((v >>> (8 * i)) & 0xff)) patched.push(off + i);
+    dv.setUint32(off, v >>> 0, true);
+  };
+  const id = ours.header.creatorId.padEnd(4, ' ');
+  put32(28, id.charCodeAt(0) | (id.charCodeAt(1) << 8) | (id.charCodeAt(2) << 16) | (id.charCodeAt(3) << 24));
+  put32(32, ours.header.creatorRevision);
+  for (const n of ours.nodes) put32(n.offset + 4, n.identifier);
+  const before = out[9];
+  out[9] = 0;
+  let sum = 0;
+  for (const b of out) sum = (sum + b) & 0xff;
+  out[9] = (256 - sum) & 0xff;
+  if (out[9] !== before) patched.push(9);
+  return { bytes: out, patched: patched.sort((a, b) => a - b) };
+}

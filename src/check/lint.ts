@@ -30,7 +30,10 @@ const IORT_REDERIVED = new Set(['IOT3105', 'IOT3106', 'IOT3112', 'IOT3113', 'IOT
 
 function decodeFailed(file: string, what: string, diags: Diagnostic[]): Diagnostic {
   const first = diags.find((d) => d.severity === 'error');
-  return makeDiag(ENGINE_CODES.lintDecodeFailed, `${what} could not be decoded, so no check ran${first ? ` (${first.code})` : ''}`, { loc: { file } });
+  // Located where the decoder gave up, so that this summary points at a byte like the rest.
+  return makeDiag(ENGINE_CODES.lintDecodeFailed, `${what} could not be decoded, so no check ran${first ? ` (${first.code})` : ''}`, {
+    loc: { file, byteOffset: first?.loc?.byteOffset ?? 0 },
+  });
 }
 
 export function lintBytes(bytes: Uint8Array, file: string, kind: LintKind, levels: Map<string, Level>): LintResult {

@@ -17,7 +17,7 @@ export const VerifyCodes = defineCodes({
   fwBug: { code: 'IOT6050', severity: 'warning', title: 'Linux would log a firmware bug on this RID\'s path' },
   // replay (SMMU interpreter)
   dmaMisrouted: { code: 'IOT6101', severity: 'error', title: 'a device\'s DMA did not land in its own pages' },
-  isolation: { code: 'IOT6102', severity: 'error', title: 'a device reached another device\'s pages' },
+  isolation: { code: 'IOT6102', severity: 'error', title: 'two devices are not isolated (a shared StreamID, or DMA that reaches the other\'s pages)' },
   msiMisrouted: { code: 'IOT6103', severity: 'error', title: 'a device\'s MSI write did not reach its ITS doorbell' },
   nestedDoorbell: { code: 'IOT6104', severity: 'warning', title: 'MSIs behind a nested vSMMU reach a doorbell no RMR keeps mapped' },
   unexpectedOutcome: { code: 'IOT6105', severity: 'error', title: 'a StreamID with no device did not get the expected outcome (bypass, abort or event)' },

@@ -25,7 +25,7 @@ export class StringTable {
   insert(name: string): number {
     const hit = this.cache.get(name);
     if (hit !== undefined) return hit;
-    const enc = [...new TextEncoder().encode(name), 0];
+    const enc = [...nameBytes(name), 0];
     const t = this.bytes;
     let found = -1;
     for (let i = 0; i + enc.length <= t.length && found < 0; i++) {
@@ -45,7 +45,15 @@ export class StringTable {
   }
 }
 
-const utf8 = (s: string) => new TextEncoder().encode(s);
+/**
+ * Names as bytes. The decoder reads names as Latin-1 (one char per byte, whatever the bytes
+ * are), so a name that came from a blob is written back byte for byte; only a name with
+ * characters above U+00FF (never from a blob) is encoded as UTF-8.
+ */
+function nameBytes(s: string): Uint8Array {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) return new TextEncoder().encode(s);
+  return Uint8Array.from(s, (c) => c.charCodeAt(0));
+}
 
 /** Encodes the tree; structOffsets of the (mutable) tree are updated to where they landed. */
 export function writeDtb(tree: FdtTree): Uint8Array {
@@ -56,7 +64,7 @@ export function writeDtb(tree: FdtTree): Uint8Array {
 
   const emit = (n: FdtNode) => {
     n.structOffset = structBase + st.length;
-    st.u32(FDT_BEGIN_NODE).bytes(utf8(n.unitName)).u8(0).align(4);
+    st.u32(FDT_BEGIN_NODE).bytes(nameBytes(n.unitName)).u8(0).align(4);
     for (const p of n.props) {
       p.structOffset = structBase + st.length;
       st.u32(FDT_PROP).u32(p.value.length).u32(strings.insert(p.name)).bytes(p.value).align(4);

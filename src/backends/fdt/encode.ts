@@ -730,7 +730,7 @@ export function buildFdtTree(ir: IrMachine, opts: BuildOptions = {}): Result<Fdt
     if (!r.value || hasErrors(r.diagnostics)) {
       return {
         value: null,
-        diagnostics: [makeDiag(C.baseDtbInvalid, `base DTB ${file} cannot be read`, { loc: { file } }), ...r.diagnostics],
+        diagnostics: [makeDiag(C.baseDtbInvalid, `base DTB ${file} cannot be read`, { loc: { file, byteOffset: r.diagnostics.find((d) => d.severity === 'error')?.loc?.byteOffset ?? 0 } }), ...r.diagnostics],
       };
     }
     pre.push(...r.diagnostics);

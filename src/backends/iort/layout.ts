@@ -92,8 +92,11 @@ type Plan =
 
 class Ctx {
   readonly diags: Diagnostic[] = [];
+  /** Where a finding about the whole table or a segment points: the machine block. */
+  constructor(readonly fallback?: Span) {}
   err(info: { code: string; severity: 'error' | 'warning' | 'note' }, msg: string, span?: Span, help?: string) {
-    this.diags.push(makeDiag(info, msg, span ? { span } : {}, help ? { help } : {}));
+    const at = span ?? this.fallback;
+    this.diags.push(makeDiag(info, msg, at ? { span: at } : {}, help ? { help } : {}));
   }
 }
 
@@ -341,7 +344,7 @@ function planSize(p: Plan, rcSize: number): number {
 
 /** Decides the whole table. The header checksum is left 0 (emit computes it). */
 export function layoutIort(ir: IrMachine): Result<IortTable> {
-  const ctx = new Ctx();
+  const ctx = new Ctx(ir.span);
   const tableRev = ir.iort.revision as number;
   if (!(SUPPORTED_REVISIONS as readonly number[]).includes(tableRev)) {
     ctx.err(C.badRevision, `IORT revision ${tableRev} is not supported: use 3 (E.b), 5 (E.d) or 6 (E.e); 1, 2 and 4 are refused by ACPICA and EDK2`, ir.span);

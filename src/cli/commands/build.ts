@@ -185,6 +185,8 @@ Exit status: 0 built (or unchanged), 1 an input has errors or an output differs,
     } else {
       io.out(renderText(allDiags, (f) => sources.get(f)));
       for (const l of lines) io.out(l);
+      for (const { file, res } of results)
+        if (res.proof && !res.proof.ok) io.out(`${file}: the replay proof failed:\n${res.proof.text}`);
       if (failed) io.out(`build failed: ${summaryLine(allDiags)}; nothing was written\n`);
       else if (opts.check && !differs) io.out(`${files.length} input(s): all outputs match ${opts.check}\n`);
     }

@@ -4,6 +4,7 @@
  * after `,`, and before `{` (so a block's brace may go on the next line).
  */
 import { createToken, type IToken, Lexer, type TokenType } from 'chevrotain';
+import { BUNDLED } from '../../util/build-flags';
 
 export const WhiteSpace = createToken({ name: 'WhiteSpace', pattern: /[ \t\r\f\v\uFEFF]+/, group: Lexer.SKIPPED });
 export const NL = createToken({ name: 'NL', pattern: /\n/, label: 'end of line' });
@@ -77,6 +78,7 @@ export const allTokens: TokenType[] = [
 export const dslLexer = new Lexer(allTokens, {
   positionTracking: 'full',
   ensureOptimizations: true,
+  skipValidations: BUNDLED,
   // Our own messages (with codes) are built from the error offsets.
   errorMessageProvider: {
     buildUnexpectedCharactersMessage: (text, offset, length) =>

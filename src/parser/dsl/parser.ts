@@ -5,6 +5,7 @@
  * parser stays small and its error recovery never has to guess at semantics.
  */
 import { CstParser, type CstNode, type IParserErrorMessageProvider, type TokenType } from 'chevrotain';
+import { BUNDLED } from '../../util/build-flags';
 import {
   allTokens,
   Comma,
@@ -37,7 +38,7 @@ const messages: IParserErrorMessageProvider = {
 
 export class DslParser extends CstParser {
   constructor() {
-    super(allTokens, { recoveryEnabled: true, errorMessageProvider: messages, maxLookahead: 2 });
+    super(allTokens, { recoveryEnabled: true, errorMessageProvider: messages, maxLookahead: 2, skipValidations: BUNDLED });
     this.performSelfAnalysis();
   }
 

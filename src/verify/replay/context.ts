@@ -12,7 +12,10 @@ export type Merged = [IortShape, DtShape, IntentShape | null];
 
 export interface SegmentProof {
   segment: number;
+  /** Common refinement of the IORT, DT and config pieces. */
   pieces: Piece<Merged>[];
+  /** The IORT's own pieces (coarser): the replay only depends on them. */
+  iort: Piece<IortShape>[];
 }
 
 export interface DtContext {
@@ -33,7 +36,11 @@ export class ItsMap {
   private readonly byTid = new Map<number, bigint>();
   private readonly byBase = new Map<bigint, number>();
   readonly fixed: boolean;
-  constructor(ir: IrMachine | null) {
+  /** `dtIts`: bases of the DT's ITS nodes; without a config only those can pair with an IORT ITS. */
+  constructor(
+    ir: IrMachine | null,
+    private readonly dtIts: ReadonlySet<bigint> | null = null,
+  ) {
     this.fixed = ir !== null;
     for (const i of ir?.its ?? []) {
       if (!this.byTid.has(i.translationId)) this.byTid.set(i.translationId, i.base);
@@ -48,7 +55,7 @@ export class ItsMap {
     if (tid === null) return false;
     const b = this.byTid.get(tid);
     const t = this.byBase.get(base);
-    if (b === undefined && t === undefined && !this.fixed) {
+    if (b === undefined && t === undefined && !this.fixed && (this.dtIts === null || this.dtIts.has(base))) {
       this.byTid.set(tid, base);
       this.byBase.set(base, tid);
       return true;

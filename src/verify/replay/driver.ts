@@ -51,6 +51,13 @@ export class Bump {
 
 export type SidClass = 'beyond' | 'no-l2' | 'ste';
 
+const ABORT_DW0 = Number(steAbort()[0]!);
+
+/** An abort STE in fresh (zeroed) memory: only dword 0 is non-zero. */
+function writeAbort(mem: PhysMem, at: number): void {
+  mem.write64(at, ABORT_DW0, 0);
+}
+
 export class SmmuRig {
   readonly smmu: Smmu;
   readonly log2size: number;
@@ -75,7 +82,9 @@ export class SmmuRig {
     // simulated memory, and such StreamIDs only come from broken tables (C_BAD_STREAMID).
     const bits = Math.min(MAX_SID_BITS, Math.max(1, Math.ceil(Math.log2(maxSid + 1))));
     this.log2size = bits;
-    this.smmu = new Smmu(mem, { sidBits: bits, oas: 48 });
+    // A small IOTLB: a proof sends a few transactions per StreamID, and 32 SMMUs with the
+    // default 64K-entry IOTLB would spend most of the proof allocating it.
+    this.smmu = new Smmu(mem, { sidBits: bits, oas: 48, iotlbCapacity: 512 });
     this.twoLevel = bits > SPLIT;
     if (this.twoLevel) {
       const l1Bytes = 2 ** (bits - SPLIT) * 8;
@@ -83,7 +92,7 @@ export class SmmuRig {
     } else {
       const bytes = 2 ** bits * 64;
       this.strtab = bump.alloc(bytes, bytes);
-      for (let sid = 0; sid < 2 ** bits; sid++) writeDwords(mem, this.strtab + sid * 64, steAbort());
+      for (let sid = 0; sid < 2 ** bits; sid++) writeAbort(mem, this.strtab + sid * 64);
     }
     this.cmdqBase = bump.alloc(2 ** CMDQ_LOG2 * 16);
     this.evtqBase = bump.alloc(2 ** EVTQ_LOG2 * 32);
@@ -103,6 +112,11 @@ export class SmmuRig {
     return l2 === undefined ? null : l2 + (sid % 2 ** SPLIT) * 64;
   }
 
+  /** Indexes of the level-2 tables allocated so far (2-level tables only). */
+  l2Spans(): number[] {
+    return [...this.l2.keys()];
+  }
+
   /** Level-1 descriptor address of `sid` (2-level tables only). */
   l1Addr(sid: number): number | null {
     return this.twoLevel && sid < 2 ** this.log2size ? this.strtab + Math.floor(sid / 2 ** SPLIT) * 8 : null;
@@ -117,7 +131,7 @@ export class SmmuRig {
     if (l2 === undefined) {
       const bytes = 2 ** SPLIT * 64;
       l2 = this.bump.alloc(bytes, bytes);
-      for (let i = 0; i < 2 ** SPLIT; i++) writeDwords(this.mem, l2 + i * 64, steAbort());
+      for (let i = 0; i < 2 ** SPLIT; i++) writeAbort(this.mem, l2 + i * 64);
       this.mem.writeU64(this.strtab + idx * 8, l1std(l2, SPLIT + 1));
       this.l2.set(idx, l2);
     }

@@ -84,6 +84,27 @@ function lookup(m: CompiledMap, masked: number): MapHit {
 
 const cutsOf = (m: CompiledMap): number[] => m.entries.flatMap((e) => [e.idBase, e.end]);
 
+type MapIndex = (masked: number) => MapHit;
+
+/** lookup() as a binary search over the map's constant pieces of [0, 0xffff]. */
+function indexOf(m: CompiledMap): MapIndex {
+  const ranges = splitAt(0, 0xffff, cutsOf(m));
+  const hits = ranges.map(([a]) => lookup(m, a));
+  return (x) => {
+    let lo = 0;
+    let hi = ranges.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (ranges[mid]![0] <= x) lo = mid;
+      else hi = mid - 1;
+    }
+    const h = hits[lo]!;
+    if (h.kind !== 'hit') return h;
+    const a = ranges[lo]![0];
+    return { kind: 'hit', target: h.target, out: (h.out + (x - a)) >>> 0 };
+  };
+}
+
 const sameShape = (a: DtShape, b: DtShape) =>
   a.bridge === b.bridge && a.smmu === b.smmu && a.its === b.its && sameAff(a.sid, b.sid) && sameAff(a.dev, b.dev);
 
@@ -121,15 +142,16 @@ export class DtPieces {
   }
 
   /** DtInterpreter.resolve without traces, for one RID. */
-  shapeAt(b: DtBridge, rid: number): DtShape {
+  shapeAt(b: DtBridge, rid: number, ioIdx?: MapIndex, msiIdx?: MapIndex): DtShape {
     const { io, msi, msiParent } = this.maps(b);
     const s: DtShape = { bridge: b.path, smmu: null, sid: null, its: null, dev: null };
-    const h = lookup(io, (rid & io.mask) >>> 0);
+    const find = (m: CompiledMap, idx: MapIndex | undefined, masked: number) => (idx ? idx(masked) : lookup(m, masked));
+    const h = find(io, ioIdx, (rid & io.mask) >>> 0);
     if (h.kind === 'hit' && isAvailable(h.target)) {
       s.smmu = this.baseOf(h.target) ?? 0n;
       s.sid = slopeAff(rid, h.out);
     }
-    const m = lookup(msi, (rid & msi.mask) >>> 0);
+    const m = find(msi, msiIdx, (rid & msi.mask) >>> 0);
     if (m.kind === 'hit') {
       s.its = this.baseOf(m.target) ?? -1n;
       s.dev = slopeAff(rid, m.out);
@@ -145,7 +167,11 @@ export class DtPieces {
     const { io, msi } = this.maps(b);
     const out: Piece<DtShape>[] = [];
     if (io.mask !== 0xffffffff || msi.mask !== 0xffffffff) {
-      for (let r = lo; r <= hi; r++) out.push({ lo: r, hi: r, v: this.shapeAt(b, r) });
+      // The masked RID jumps around, so go RID by RID, but with the entry found by binary
+      // search over the map's own pieces (masked values never exceed the RID).
+      const ioIdx = indexOf(io);
+      const msiIdx = indexOf(msi);
+      for (let r = lo; r <= hi; r++) out.push({ lo: r, hi: r, v: this.shapeAt(b, r, ioIdx, msiIdx) });
     } else {
       for (const [a, z] of splitAt(lo, hi, [...cutsOf(io), ...cutsOf(msi)])) out.push({ lo: a, hi: z, v: this.shapeAt(b, a) });
     }

@@ -138,18 +138,23 @@ class Walker {
 
 const sameEnd = (a: WalkEnd, b: WalkEnd) => a.node === b.node && a.failedAtStart === b.failedAtStart && sameAff(a.id, b.id);
 
-export function walkPieces(t: IortTable, segment: number, want: LookupKind): Piece<WalkEnd>[] {
+/**
+ * `raw`: keep the walk's own split points (every mapping boundary, the -EAGAIN IDs) instead of
+ * joining neighbours with equal outcomes; Linux's FW_BUG messages only change there.
+ */
+export function walkPieces(t: IortTable, segment: number, want: LookupKind, raw = false): Piece<WalkEnd>[] {
   const rc = findRootComplex(t, segment);
   if (!rc) return [{ lo: 0, hi: RID_MAX, v: { node: null, id: null, failedAtStart: true } }];
   const out: Piece<WalkEnd>[] = [];
   new Walker(t).walk(rc.index, { k: 1, c: 0 }, 0, RID_MAX, 0, want, out);
-  return coalesce(out.sort((a, b) => a.lo - b.lo), sameEnd);
+  out.sort((a, b) => a.lo - b.lo);
+  return raw ? out : coalesce(out, sameEnd);
 }
 
 /** What the IORT says for every RID of a segment, as pieces. */
-export function iortPieces(t: IortTable, segment: number): Piece<IortShape>[] {
-  const io = walkPieces(t, segment, 'iommu');
-  const msi = walkPieces(t, segment, 'msi');
+export function iortPieces(t: IortTable, segment: number, raw = false): Piece<IortShape>[] {
+  const io = walkPieces(t, segment, 'iommu', raw);
+  const msi = walkPieces(t, segment, 'msi', raw);
   return mergePieces<[WalkEnd, WalkEnd]>([io, msi]).map((p) => {
     const [a, b] = p.v;
     return {

@@ -6,7 +6,7 @@ import { type Diagnostic, makeDiag, type Related, sortDiagnostics } from '../../
 import { renderText } from '../../diag/render';
 import { toJson } from '../../util/json';
 import type { TraceStep } from '../types';
-import { VerifyCodes as C, type VerifyCode } from '../codes';
+import type { VerifyCode } from '../codes';
 
 export interface ProofSummary {
   /** PCI segments proven (every RID 0x0000..0xffff of each). */
@@ -184,4 +184,3 @@ export function proofJson(r: ProofReport): string {
   return toJson(r);
 }
 
-export { C as ProofCodes };

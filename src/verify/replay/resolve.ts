@@ -9,7 +9,7 @@ import { VerifyCodes as C, type VerifyCode } from '../codes';
 import { NO_DT_OWNER, type DtShape } from './dt-pieces';
 import { type IntentShape, intentPieces } from './intent';
 import { checkAgainstReference, type IortShape, iortPieces } from './iort-pieces';
-import { affAt, bdf, mergePieces, type Piece, RID_MAX } from './pieces';
+import { type Affine, affAt, bdf, mergePieces, type Piece, RID_MAX } from './pieces';
 import { dtText, intentText, iortText, itsTidOf, type Merged, type ProofContext, smmuBaseOf } from './context';
 
 interface Diff {
@@ -21,9 +21,9 @@ interface Diff {
   sides: ('iort' | 'dt')[];
 }
 
-function sameAt(a: { k: number; c: number } | null, b: { k: number; c: number } | null, rid: number): boolean {
+function sameAt(a: Affine | null, b: Affine | null, rid: number): boolean {
   if (a === null || b === null) return a === b;
-  return affAt(a as never, rid) === affAt(b as never, rid);
+  return affAt(a, rid) === affAt(b, rid);
 }
 
 function iortVsDt(ctx: ProofContext, iv: IortShape, dv: DtShape, rid: number): Diff | null {
@@ -113,16 +113,23 @@ export function resolveSegments(ctx: ProofContext, segments: number[]): void {
         const problem = checkAgainstReference(t, segment, rid, p.v);
         if (problem) f.note(C.internal, `RID ${bdf(segment, rid)}: the piecewise IORT walk disagrees with resolveRid (${problem})`);
       }
-      const r = resolveRid(t, segment, p.lo);
-      if (r.fwBugs.length) {
+    }
+    // FW_BUG texts are constant between the walk's own split points (and -EAGAIN IDs are
+    // split points of their own), so both ends of every raw piece find them all.
+    for (const p of iortPieces(t, segment, true)) {
+      const lo = resolveRid(t, segment, p.lo);
+      const hi = p.hi > p.lo ? resolveRid(t, segment, p.hi) : lo;
+      for (const r of lo === hi || lo.fwBugs.join() === hi.fwBugs.join() ? [lo] : [lo, hi]) {
+        if (!r.fwBugs.length) continue;
+        const whole = r === lo && lo.fwBugs.join() === hi.fwBugs.join() && p.hi > p.lo;
         const where = r.trace.find((s) => /FW_BUG|supersedes|-EAGAIN/.test(s.what));
-        f.note(C.fwBug, `RID ${bdf(segment, p.lo)}${p.hi > p.lo ? `..${bdf(segment, p.hi).slice(5)}` : ''}: Linux logs ${r.fwBugs.map((b) => `"${b}"`).join(', ')}`, where);
+        f.note(C.fwBug, `RID ${bdf(segment, r.rid)}${whole ? `..${bdf(segment, p.hi).slice(5)}` : ''}: Linux logs ${r.fwBugs.map((b) => `"${b}"`).join(', ')}`, where);
       }
     }
     const dp: Piece<DtShape>[] = ctx.dt ? ctx.dt.pieces.segmentPieces(segment, ctx.dt.segmentOf) : [{ lo: 0, hi: RID_MAX, v: NO_DT_OWNER }];
     const np: Piece<IntentShape | null>[] = ctx.ir ? intentPieces(ctx.ir, segment) : [{ lo: 0, hi: RID_MAX, v: null }];
     const merged = mergePieces<Merged>([ip, dp, np]);
-    ctx.segments.push({ segment, pieces: merged });
+    ctx.segments.push({ segment, pieces: merged, iort: ip });
     for (const p of merged) {
       let rid = p.lo;
       let ds = diffsAt(ctx, p.v, rid);
@@ -132,7 +139,8 @@ export function resolveSegments(ctx: ProofContext, segments: number[]): void {
         if (ds.length) ds = diffsAt(ctx, p.v, rid);
       }
       for (const d of ds) {
-        const { path } = tracesFor(ctx, segment, rid, p.v[1], d.sides);
+        // Past the cap only the count matters: skip the traces.
+        const { path } = f.full ? { path: [] } : tracesFor(ctx, segment, rid, p.v[1], d.sides);
         f.counterexample(d.code, {
           segment,
           rid,

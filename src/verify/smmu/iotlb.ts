@@ -92,15 +92,19 @@ export class Iotlb {
   /** Slot of the entry translating `keyVa` for (vmid, asid), or -1. */
   lookup(vmidSlot: number, asidSlot: number, keyVa: number): number {
     const sh = this.shifts;
+    const used = this.used;
+    const kLoA = this.kLo;
+    const kHiA = this.kHi;
+    const mask = this.mask;
     for (let i = 0; i < sh.length; i++) {
       const k = sh[i]!;
       const page = Math.floor(keyVa * INV2[k]!);
       const kLo = page | 0;
       const kHi = (Math.floor(page / TWO32) | (k << 24)) | 0;
       let s = this.home(kLo, kHi, vmidSlot, asidSlot);
-      while (this.used[s] === 1) {
-        if (this.kLo[s] === kLo && this.kHi[s] === kHi && this.vmid[s] === vmidSlot && this.asid[s] === asidSlot) return s;
-        s = (s + 1) & this.mask;
+      while (used[s] === 1) {
+        if (kLoA[s] === kLo && kHiA[s] === kHi && this.vmid[s] === vmidSlot && this.asid[s] === asidSlot) return s;
+        s = (s + 1) & mask;
       }
     }
     return -1;

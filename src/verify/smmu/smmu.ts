@@ -668,16 +668,7 @@ export class Smmu {
       if (!s1Permits(p1, write, priv, instr, cd.pan, cd.wxn)) return false;
       if (p2 >= 0 && !s2Permits(p2, write, instr)) return false;
       const off = key - t.vaBase[en]!;
-      res.reset();
-      res.outcome = 'translated';
-      res.pa = t.paBase[en]! + off;
-      res.ipa = t.ipaBase[en]! + off;
-      res.pageShift = t.shift[en]!;
-      res.s1Perm = p1;
-      res.s2Perm = p2;
-      res.fromTlb = true;
-      res.usedCache = true;
-      this.stats.tlbHits++;
+      this.hit(res, t.paBase[en]! + off, t.ipaBase[en]! + off, t.shift[en]!, p1, p2);
       return true;
     }
     if (hi >= fc.inLimitHi) return false;
@@ -688,15 +679,7 @@ export class Smmu {
       if (en < 0) return false;
       const p2 = t.s2Perm[en]!;
       if (!s2Permits(p2, write, instr)) return false;
-      res.reset();
-      res.outcome = 'translated';
-      res.pa = t.paBase[en]! + (key - t.vaBase[en]!);
-      res.ipa = key;
-      res.pageShift = t.shift[en]!;
-      res.s2Perm = p2;
-      res.fromTlb = true;
-      res.usedCache = true;
-      this.stats.tlbHits++;
+      this.hit(res, t.paBase[en]! + (key - t.vaBase[en]!), key, t.shift[en]!, -1, p2);
       return true;
     }
     res.reset();
@@ -705,6 +688,22 @@ export class Smmu {
     res.usedCache = true;
     res.reason = fc.reason;
     return true;
+  }
+
+  /** Fills every result field once (the hit path skips reset()). */
+  private hit(res: TranslationResult, pa: number, ipa: number, shift: number, p1: number, p2: number): void {
+    res.outcome = 'translated';
+    res.pa = pa;
+    res.ipa = ipa;
+    res.pageShift = shift;
+    res.s1Perm = p1;
+    res.s2Perm = p2;
+    res.event = null;
+    res.recorded = false;
+    res.fromTlb = true;
+    res.usedCache = true;
+    res.reason = '';
+    this.stats.tlbHits++;
   }
 
   /** The full translation; `cached` = consult and fill caches and record events. */

@@ -16,7 +16,7 @@
 import fc from 'fast-check';
 import { decodeDtb } from '../../../src/backends/fdt/decode';
 import { writeDtb } from '../../../src/backends/fdt/blob';
-import { type FdtNode, type FdtProp, mkNode, mkProp, setPaths, val } from '../../../src/backends/fdt/model';
+import { cloneNode, type FdtNode, type FdtProp, mkNode, mkProp, setPaths, val } from '../../../src/backends/fdt/model';
 
 export interface FdtShape {
   header: { off: number; what: string }[];
@@ -152,7 +152,8 @@ export function applyFdtByteMutation(seed: Uint8Array, shape: FdtShape, m: FdtBy
       // splice: repeat one token range many times (deep nesting, repeated props, unbalanced)
       const i = m.field % Math.max(1, shape.tokens.length);
       const a = shape.tokens[i];
-      const z = shape.tokens[i + 1 + (m.value % 3)] ?? shape.structEnd;
+      // The shape is the seed's; earlier mutations may have shortened the blob.
+      const z = Math.min(b.length, shape.tokens[i + 1 + (m.value % 3)] ?? shape.structEnd);
       if (a === undefined || z <= a) break;
       const piece = b.subarray(a, z);
       const times = 1 + (m.n % 200);
@@ -285,14 +286,21 @@ export function applyFdtTreeMutation(seed: Uint8Array, m: FdtTreeMutation): Uint
     }
     case 4: {
       // fan-out: many copies of a node (duplicate names and phandles)
-      const copies = 1 + (m.n % 300);
-      for (let i = 0; i < copies; i++) a.children.push({ ...b, unitName: m.value & 1 ? b.unitName : `${b.name}@${i.toString(16)}`, children: m.value & 2 ? b.children : [] });
+      const copies = 1 + (m.value % 16 === 0 ? m.n % 300 : m.n % 12);
+      // Clones, never b itself: b may be an ancestor of a, and a tree must stay a tree.
+      const proto = cloneNode(b);
+      if (!(m.value & 2)) proto.children = [];
+      for (let i = 0; i < copies; i++) {
+        const c = cloneNode(proto);
+        if (!(m.value & 1)) c.unitName = `${b.name}@${i.toString(16)}`;
+        a.children.push(c);
+      }
       break;
     }
     default: {
       // properties with odd names and sizes
       const names = ['', 'a'.repeat(1 + (m.n % 5000)), 'bad name', '#', '\u00ff', 'phandle', 'linux,phandle'];
-      a.props.push(mkProp(names[m.value % names.length]!, new Uint8Array(m.n % 70_000).fill(m.value & 0xff)));
+      a.props.push(mkProp(names[m.value % names.length]!, new Uint8Array(m.n % 16 === 0 ? m.n % 70_000 : m.n % 64).fill(m.value & 0xff)));
     }
   }
   setPaths(tree.root, null);

@@ -189,7 +189,8 @@ export function applyTextMutation(text: string, m: TextMutation, yaml: boolean):
       return replaceTok(numbers[clamp(m.at, numbers.length)] ?? nonSpace[clamp(m.at, nonSpace.length)], HOSTILE_NUMBERS[clamp(m.pick, HOSTILE_NUMBERS.length)]!);
     case 5: {
       // deep nesting, balanced or not
-      const depth = 1 + (m.n % 4000);
+      // Mostly modest depths (around the limits), now and then thousands.
+      const depth = 1 + (m.pick < 16 ? m.n % 4000 : m.n % 80);
       const pairs: [string, string][] = yaml ? [['[', ']'], ['{', '}'], ['{a: ', '}'], ['- ', '']] : [['{', '}'], ['[', ']'], ['x {', '}'], ['x [', ']']];
       const [o, c] = pairs[clamp(m.pick, pairs.length)]!;
       const close = m.pick & 4 ? c.repeat(depth) : '';
@@ -198,7 +199,7 @@ export function applyTextMutation(text: string, m: TextMutation, yaml: boolean):
     }
     case 6: {
       // long strings, names, comments
-      const len = 1 + ((m.n * 37) % 200_000);
+      const len = 1 + (m.n % 16 === 0 ? (m.n * 37) % 200_000 : m.n % 2000);
       const forms = [`"${'A'.repeat(len)}"`, 'a'.repeat(len), `/* ${'*'.repeat(len)} */`, `# ${'#'.repeat(len)}\n`, `"${'\\x41'.repeat(len >> 2)}"`, `"${'é'.repeat(len >> 1)}"`];
       return ins(' ' + forms[clamp(m.pick, forms.length)]! + ' ');
     }
@@ -220,7 +221,7 @@ export function applyTextMutation(text: string, m: TextMutation, yaml: boolean):
       return c.join('\n');
     }
     case 13: // many copies of one line: many blocks / keys / diagnostics
-      return [...lines.slice(0, li + 1), ...Array.from({ length: m.n % 3000 }, (_, k) => lines[li]!.replace(/\b([a-z]+)(\d+)\b/, `$1$2x${k}`)), ...lines.slice(li + 1)].join('\n');
+      return [...lines.slice(0, li + 1), ...Array.from({ length: m.pick < 8 ? m.n % 3000 : m.n % 40 }, (_, k) => lines[li]!.replace(/\b([a-z]+)(\d+)\b/, `$1$2x${k}`)), ...lines.slice(li + 1)].join('\n');
     case 14:
       return yaml ? aliasBomb(1 + (m.n % 12), 1 + (m.pick % 9)) + text : ins(` ${'[0, '.repeat(m.n % 40)}1${']'.repeat(m.n % 40)} `);
     case 15: // indentation damage (YAML) / newline removal (DSL)

@@ -98,6 +98,9 @@ describe('C_BAD_STE', () => {
     ['big-endian S2 tables', steS2({ ...good, endi: true }), /S2ENDI/],
     ['S2SL0 inconsistent with S2T0SZ', steS2({ ...good, sl0: 0 }), /inconsistent with S2SL0=0/],
     ['S2SL0 = 3 with 4K', steS2({ ...good, sl0: 3 }), /S2SL0=3 is reserved/],
+    // Start-level index 1..stride+4 bits: 16 concatenated tables at most, at least 1 bit.
+    ['17 concatenated tables', steS2({ ...good, t0sz: 64 - 35, sl0: 0 }), /index would be 14 bits/],
+    ['empty start-level index', steS2({ ...good, t0sz: 64 - 30, sl0: 1 }), /index would be 0 bits/],
     ['S2T0SZ above 39', steS2({ ...good, t0sz: 40, sl0: 0 }), /above the maximum 39/],
     ['IPA wider than the IAS', steS2({ ...good, t0sz: 12, sl0: 2 }), /above the 48-bit limit/],
     ['S2TTB outside S2PS', steS2({ ...good, ttb: 2 ** 40, ps: 40 }), /S2TTB is outside the 40-bit/],

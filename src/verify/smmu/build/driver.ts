@@ -330,6 +330,19 @@ export class SmmuDriver {
     d.pt.map(iova, pa, size, prot);
   }
 
+  /**
+   * An IOMMU_RESV_DIRECT region (an IORT RMR, a DT reserved-memory iommu-addresses entry)
+   * as iommu_create_device_direct_mappings() maps it: identity, widened to whole granules,
+   * skipping granules that already translate. Returns the granule-aligned range mapped.
+   */
+  mapDirect(d: S1Domain | S2Domain, base: number, length: number, prot: Prot = { read: true, write: true }): { start: number; end: number } {
+    const g = 2 ** d.pt.g;
+    const start = Math.floor(base / g) * g;
+    const end = Math.ceil((base + length) / g) * g;
+    for (let a = start; a < end; a += g) if (d.pt.lookup(a) === null) d.pt.map(a, a, g, prot);
+    return { start, end };
+  }
+
   // ---------------------------------------------------------------- events
 
   /** Drains the event queue (arm_smmu_evtq_thread), acknowledging overflow. */
