@@ -158,7 +158,7 @@ function dtcOnce(dir: string): { cmd: Cmd; failed: string | null; same: boolean 
   try {
     timeOnce(cmd);
   } catch (e) {
-    if (e instanceof CommandFailed) return { cmd, failed: e.message.split('\n').slice(0, 3).join(' '), same: false };
+    if (e instanceof CommandFailed) return { cmd, failed: e.message.split('\n').slice(0, 3).join(' ').replaceAll(dir + '/', ''), same: false };
     throw e;
   }
   const ours = readFileSync(join(dir, 'machine.dtb.ref'));

@@ -10,6 +10,8 @@
 // - dist/iotopo-yaml.cjs: the YAML reader with `yaml` and `ajv` (a third of the code), loaded
 //   on the first YAML input only.
 // - IOTOPO_BUNDLE: the bundled CLI skips chevrotain's grammar self-checks (src/util/build-flags.ts).
+// - commander's node:child_process (with net and stream behind it) loads on first use only:
+//   commander needs it for executable subcommands, which iotopo does not have.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -47,7 +49,21 @@ export function parseYaml(text, file) {
   },
 };
 
-await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/iotopo.cjs', plugins: [lazyYaml] });
+const lazyChildProcess = {
+  name: 'lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'lazy-child-process', namespace: 'iotopo' } : undefined,
+    );
+    b.onLoad({ filter: /^lazy-child-process$/, namespace: 'iotopo' }, () => ({
+      loader: 'js',
+      contents: `let m;
+module.exports = new Proxy({}, { get: (_t, k) => (m ??= require('node:child_process'))[k] });`,
+    }));
+  },
+};
+
+await build({ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/iotopo.cjs', plugins: [lazyYaml, lazyChildProcess] });
 await build({ ...common, entryPoints: ['src/parser/yaml/index.ts'], outfile: 'dist/iotopo-yaml.cjs' });
 
 writeFileSync(

@@ -13,6 +13,11 @@ import type { IrMachine } from './types';
 
 /** A file with more problems than this is the wrong file, or one early mistake echoing. */
 export const MAX_DIAGNOSTICS = 100;
+/**
+ * Blocks in one machine. The large example has 60; lowering, the checks and both encoders take
+ * time in proportion to the blocks (about 0.1 ms each), so the limit bounds a build.
+ */
+export const MAX_BLOCKS = 2048;
 
 function capped(ds: Diagnostic[]): Diagnostic[] {
   const sorted = sortDiagnostics(ds);
@@ -33,6 +38,16 @@ function loadUncapped(text: string, file: string, lang?: SourceLang): Result<IrM
     const parsed = parseSource(text, file, lang);
     if (!parsed.value?.machine || parsed.diagnostics.some((d) => d.severity === 'error'))
       return { value: null, diagnostics: sortDiagnostics(parsed.diagnostics) };
+    const blocks = parsed.value.machine.blocks;
+    if (blocks.length > MAX_BLOCKS)
+      return {
+        value: null,
+        diagnostics: [
+          makeDiag(INPUT.TOO_MANY_BLOCKS, `the machine has ${blocks.length} blocks; the limit is ${MAX_BLOCKS}`, { span: blocks[MAX_BLOCKS]!.kindSpan }, {
+            help: 'a machine has tens of blocks; is this the right file?',
+          }),
+        ],
+      };
     const lowered = lower(parsed.value);
     return { value: lowered.value, diagnostics: sortDiagnostics([...parsed.diagnostics, ...lowered.diagnostics]) };
   } catch (e) {

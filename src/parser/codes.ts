@@ -33,4 +33,6 @@ export const YAML_CODES = defineCodes({
   BAD_TAG: { code: 'IOT1112', severity: 'error', title: 'unsupported YAML tag or value' },
   WARNING: { code: 'IOT1113', severity: 'warning', title: 'YAML warning' },
   NOT_A_MAP: { code: 'IOT1114', severity: 'error', title: 'top level of the YAML file is not a map' },
+  TOO_DEEP: { code: 'IOT1115', severity: 'error', title: 'YAML nested too deeply' },
+  TOO_MANY_NODES: { code: 'IOT1116', severity: 'error', title: 'YAML document holds more values than the limit' },
 });

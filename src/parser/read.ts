@@ -51,7 +51,7 @@ export function tooLarge(file: string, size: number): Result<never> {
   return {
     value: null,
     diagnostics: [
-      makeDiag(INPUT.TOO_LARGE, `input is ${size} bytes; the limit is ${MAX_INPUT_BYTES} (4 MiB)`, { span: at0 }, {
+      makeDiag(INPUT.TOO_LARGE, `input is ${size} bytes; the limit is ${MAX_INPUT_BYTES} (1 MiB)`, { span: at0 }, {
         help: 'a topology description is a few KiB; is this the right file?',
       }),
     ],

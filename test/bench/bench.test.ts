@@ -124,7 +124,7 @@ describe('iasl converter (decoded IORT -> iasl data-table source)', () => {
     const compiled = iaslCompile(toIaslSource(t));
     const tampered = new Uint8Array(iort);
     const smmu = t.nodes.find((n) => n.kind === 'smmu-v3')!;
-    tampered[smmu.offset + 16] ^= 0x10; // base address
+    tampered[smmu.offset + 16] = tampered[smmu.offset + 16]! ^ 0x10; // base address
     expect(Buffer.from(alignIaslOutput(compiled, t).bytes).equals(Buffer.from(tampered))).toBe(false);
   });
 });

@@ -78,7 +78,7 @@ describe('iotopo check', () => {
     expect(utf.out).toMatch(/latin1\.yaml:2:6: error IOT7004: input is not valid UTF-8 \(byte 0xe9/);
     const big = await cli('check', tmp('big.iotopo', 'machine m {\n' + '  // padding\n'.repeat(900_000) + '}\n'));
     expect(big.code).toBe(1);
-    expect(big.out).toMatch(/IOT7002: input is \d+ bytes; the limit is 4194304/);
+    expect(big.out).toMatch(/IOT7002: input is \d+ bytes; the limit is 1048576/);
   });
 
   it('sniffs the language of other file names, and --lang overrides', async () => {

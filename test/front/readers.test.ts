@@ -145,6 +145,6 @@ rmr:
 
   it('refuses deep nesting with a diagnostic', () => {
     const r = codes(`machine: m\nx: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, 't.yaml');
-    expect(r[0]).toMatch(/^IOT1101 /);
+    expect(r[0]).toMatch(/^IOT1115 /);
   });
 });

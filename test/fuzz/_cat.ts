@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { TARGETS, Scratch } from './lib/targets';
 import { checkCase } from './lib/runner';
-const t = process.argv[2] as any;
-const samples = fc.sample(TARGETS[t].arbitrary({ big: false }), { numRuns: Number(process.argv[3] ?? 400), seed: 7 });
+const t = process.argv[2] as import("./lib/targets").TargetName;
+const samples: import("./lib/targets").FuzzInput[] = fc.sample(TARGETS[t].arbitrary({ big: false }), { numRuns: Number(process.argv[3] ?? 400), seed: 7 });
 const cat = new Map<string, [number, number, number]>();
 const scratch = new Scratch();
 let i = 0;

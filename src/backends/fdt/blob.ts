@@ -18,27 +18,33 @@ import {
   type FdtTree,
 } from './model';
 
-/** dtc's string table: a new name reuses the first offset whose NUL-terminated tail equals it. */
+/**
+ * dtc's string table: a new name reuses the first offset whose NUL-terminated tail equals it.
+ *
+ * Any such match ends at a string's terminator (names hold no NUL), so it is a suffix of one
+ * stored string, and the first match is the suffix of the earliest string that has it. Every
+ * suffix of every stored string is therefore indexed once, first string wins: a lookup is one
+ * map access instead of a scan of the whole table (which made N distinct names cost N times the
+ * table: 20k names from a hostile base DTB took 25 s). Keys are the bytes as Latin-1 text so
+ * that a suffix may start anywhere, even inside a multi-byte character.
+ */
 export class StringTable {
   private bytes: number[] = [];
-  private readonly cache = new Map<string, number>();
+  private readonly first = new Map<string, number>();
   insert(name: string): number {
-    const hit = this.cache.get(name);
+    const enc = nameBytes(name);
+    let key = '';
+    for (const c of enc) key += String.fromCharCode(c);
+    const hit = this.first.get(key);
     if (hit !== undefined) return hit;
-    const enc = [...nameBytes(name), 0];
-    const t = this.bytes;
-    let found = -1;
-    for (let i = 0; i + enc.length <= t.length && found < 0; i++) {
-      let j = 0;
-      while (j < enc.length && t[i + j] === enc[j]) j++;
-      if (j === enc.length) found = i;
+    const at = this.bytes.length;
+    for (const c of enc) this.bytes.push(c);
+    this.bytes.push(0);
+    for (let k = 0; k <= key.length; k++) {
+      const suffix = key.slice(k);
+      if (!this.first.has(suffix)) this.first.set(suffix, at + k);
     }
-    if (found < 0) {
-      found = t.length;
-      t.push(...enc);
-    }
-    this.cache.set(name, found);
-    return found;
+    return at;
   }
   finish(): Uint8Array {
     return Uint8Array.from(this.bytes);

@@ -29,6 +29,8 @@ export const FDT_CODES = defineCodes({
   rootName: { code: 'IOT4022', severity: 'warning', title: 'root node has a non-empty name' },
   secondRoot: { code: 'IOT4024', severity: 'error', title: 'more than one root node' },
   badRsvEntry: { code: 'IOT4025', severity: 'warning', title: 'memory reservation entry wraps around' },
+  nameTooLong: { code: 'IOT4026', severity: 'error', title: 'property name longer than the limit' },
+  tooLarge: { code: 'IOT4027', severity: 'error', title: 'DTB larger than the size limit' },
 
   irqNotSpi: { code: 'IOT4101', severity: 'error', title: 'SMMU interrupt is not an SPI or extended SPI' },
   irqNameDropped: { code: 'IOT4102', severity: 'note', title: 'SMMU interrupt left out of the DT' },

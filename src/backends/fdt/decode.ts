@@ -28,6 +28,17 @@ import {
 
 /** Nesting limit (vm-fdt and crosvm use 64; real trees stay under 10). */
 export const MAX_DEPTH = 64;
+/**
+ * Longest property name read (the DT spec allows 31 characters). Names share the strings block,
+ * so without a bound N properties pointing into one long string would cost N times its length
+ * in time and memory: a 1 MB blob asked for 10 GB.
+ */
+export const MAX_PROP_NAME = 256;
+/**
+ * Largest blob read: Linux arm64 refuses a DTB over 2 MiB (MAX_FDT_SIZE), and real ones are
+ * under 200 KiB. Every cost of the reader and of the DT checks is bounded by this.
+ */
+export const MAX_DTB_BYTES = 2 * 1024 * 1024;
 
 export interface DecodeOptions {
   maxDepth?: number;
@@ -43,6 +54,10 @@ export function decodeDtb(bytes: Uint8Array, file: string, opts: DecodeOptions =
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (o: number) => dv.getUint32(o, false);
 
+  if (bytes.length > MAX_DTB_BYTES) {
+    err(C.tooLarge, `input is ${bytes.length} bytes; a DTB may be at most ${MAX_DTB_BYTES} (2 MiB, Linux arm64 MAX_FDT_SIZE)`, 0, 4);
+    return fail();
+  }
   if (bytes.length < 4 || u32(0) !== FDT_MAGIC) {
     err(C.badMagic, `Blob has incorrect magic number (expected 0xd00dfeed${bytes.length >= 4 ? `, found 0x${u32(0).toString(16).padStart(8, '0')}` : ''})`, 0, 4);
     return fail();
@@ -138,15 +153,17 @@ export function decodeDtb(bytes: Uint8Array, file: string, opts: DecodeOptions =
   // ---------------------------------------------------------------- strings
   const strEnd = h.offDtStrings + h.sizeDtStrings;
   const nameCache = new Map<number, string | null>();
+  /** The name at `nameoff`; null when it is outside the block, unterminated or too long. */
   const propName = (nameoff: number): string | null => {
     const hit = nameCache.get(nameoff);
     if (hit !== undefined) return hit;
     let r: string | null = null;
     if (nameoff < h.sizeDtStrings) {
       const s = h.offDtStrings + nameoff;
+      const limit = Math.min(strEnd, s + MAX_PROP_NAME + 1);
       let e = s;
-      while (e < strEnd && bytes[e] !== 0) e++;
-      if (e < strEnd) r = latin1(bytes, s, e);
+      while (e < limit && bytes[e] !== 0) e++;
+      if (e < limit) r = latin1(bytes, s, e);
     }
     nameCache.set(nameoff, r);
     return r;
@@ -230,7 +247,9 @@ export function decodeDtb(bytes: Uint8Array, file: string, opts: DecodeOptions =
       }
       const name = propName(nameoff);
       if (name === null) {
-        err(C.badStringOffset, `String offset ${nameoff} overruns string table (size ${h.sizeDtStrings})`, tokOff + 8, 4);
+        if (nameoff < h.sizeDtStrings && h.offDtStrings + nameoff + MAX_PROP_NAME < strEnd)
+          err(C.nameTooLong, `property name at string offset ${nameoff} is longer than ${MAX_PROP_NAME} bytes`, tokOff + 8, 4);
+        else err(C.badStringOffset, `String offset ${nameoff} overruns string table (size ${h.sizeDtStrings})`, tokOff + 8, 4);
         return fail();
       }
       if (node.children.length > 0) {

@@ -52,5 +52,6 @@ export const IortCodes = defineCodes({
   itsHasMappings: { code: 'IOT3120', severity: 'warning', title: 'ITS group node has ID mappings' },
   extraNodeBytes: { code: 'IOT3121', severity: 'note', title: 'bytes after the last node' },
   internalError: { code: 'IOT3199', severity: 'error', title: 'decoder failed on this input (a bug: please report it)' },
+  tooLarge: { code: 'IOT3123', severity: 'error', title: 'IORT table larger than the size limit' },
   deviceIdIndexOverflow: { code: 'IOT3122', severity: 'warning', title: 'SMMUv3 DeviceID mapping index overflows the mapping count' },
 });

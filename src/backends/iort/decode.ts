@@ -474,9 +474,16 @@ export function decodeIort(bytes: Uint8Array, file = '<input>'): Result<IortTabl
   }
 }
 
+/** Largest table read: real IORTs are a few KiB; this bounds every cost of the reader and lint. */
+export const MAX_IORT_BYTES = 2 * 1024 * 1024;
+
 function decodeUnsafe(bytes: Uint8Array, file: string): Result<IortTable> {
   const full = new ByteReader(bytes, true);
   const ctx0 = new Ctx(full, file);
+  if (bytes.length > MAX_IORT_BYTES) {
+    ctx0.diag(C.tooLarge, `input is ${bytes.length} bytes; an IORT table may be at most ${MAX_IORT_BYTES} (2 MiB)`, 0, 4);
+    return { value: null, diagnostics: ctx0.diags };
+  }
   if (bytes.length >= 4 && full.ascii(0, 4) !== 'IORT') {
     ctx0.diag(C.badSignature, `signature is ${JSON.stringify(full.ascii(0, 4))}, not "IORT"`, 0, 4);
     return { value: null, diagnostics: ctx0.diags };

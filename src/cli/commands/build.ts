@@ -17,7 +17,7 @@ import { MAX_INPUT_BYTES } from '../../parser/index';
 import { compile, DTB_FILE, IORT_FILE, type CompileResult } from '../../pipeline/compile';
 import { decodeIort } from '../../backends/iort/decode';
 import { dumpIort } from '../../backends/iort/dump';
-import { decodeDtb } from '../../backends/fdt/decode';
+import { decodeDtb, MAX_DTB_BYTES } from '../../backends/fdt/decode';
 import { toDts } from '../../backends/fdt/dts';
 import { addCheckToggles, levelsOrUsageError, TOGGLE_HELP } from '../../check/cli-options';
 import { diffLines, formatDiff } from '../../util/linediff';
@@ -114,7 +114,7 @@ Exit status: 0 built (or unchanged), 1 an input has errors or an output differs,
       throw new UsageError(`--lang must be dsl or yaml, not '${opts.lang}'`, 'IOT7001');
     const checkOptions = { toggles: toggles() };
     levelsOrUsageError(checkOptions); // unknown check names are usage errors before any work
-    const baseDtb = opts.baseDtb ? readSource(opts.baseDtb, 'base DTB', 64 << 20) : undefined;
+    const baseDtb = opts.baseDtb ? readSource(opts.baseDtb, 'base DTB', MAX_DTB_BYTES) : undefined;
     const multi = files.length > 1;
     const dirFor = (root: string, f: string) => (multi ? join(root, stem(f)) : root);
     if (multi && new Set(files.map(stem)).size !== files.length)

@@ -3,7 +3,9 @@
  * hands the bytes to that back end's decoder, which prints a dump (text) or its model (json).
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { MAX_IORT_BYTES } from '../../backends/iort/decode';
+import { MAX_DTB_BYTES } from '../../backends/fdt/decode';
 import { EXIT_USAGE, type Io, UsageError } from '../io';
 import { formatOption } from '../run';
 import { runIortDecode } from '../../backends/iort/cli';
@@ -17,9 +19,23 @@ export function sniff(bytes: Uint8Array): TableKind {
   return 'unknown';
 }
 
+/**
+ * Reads a binary table, never more than one byte past the decoders' size limit: a wrong path
+ * (a disk image, /dev/zero) must not be read into memory, and the decoder still sees the magic
+ * and reports the limit with its own diagnostic.
+ */
 export function readInput(file: string): Uint8Array {
+  const cap = Math.max(MAX_IORT_BYTES, MAX_DTB_BYTES) + 1;
   try {
-    return new Uint8Array(readFileSync(file));
+    const fd = openSync(file, 'r');
+    try {
+      const buf = new Uint8Array(cap);
+      let n = 0;
+      for (let got = -1; got !== 0 && n < cap; n += got) got = readSync(fd, buf, n, cap - n, null);
+      return buf.slice(0, n);
+    } finally {
+      closeSync(fd);
+    }
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
     throw new UsageError(`cannot read '${file}': ${code}`, 'IOT7002');

@@ -118,7 +118,12 @@ export function parseYaml(text: string, file: string): Result<SourceFile> {
 }
 
 /** Deeper than this is never a topology; it also bounds recursion in toJS and the schema check. */
-const MAX_YAML_DEPTH = 64;
+export const MAX_YAML_DEPTH = 64;
+/**
+ * Values (scalars, maps, lists) in one document: a machine of a few thousand blocks has tens of
+ * thousands; beyond this the schema check (one error per bad item) would cost seconds.
+ */
+export const MAX_YAML_NODES = 65_536;
 
 /**
  * Reports duplicate keys and too-deep nesting; returns the first key that is a collection
@@ -127,10 +132,17 @@ const MAX_YAML_DEPTH = 64;
 function checkKeys(root: unknown, ctx: YamlCtx, diags: Diagnostic[]): Node | null {
   const stack: [unknown, number][] = [[root, 1]];
   let bad: Node | null = null;
+  let count = 0;
   while (stack.length) {
     const [n, depth] = stack.pop()!;
     if ((isMap(n) || isSeq(n)) && depth > MAX_YAML_DEPTH) {
-      diags.push(makeDiag(YAML_CODES.SYNTAX, `the YAML is nested more than ${MAX_YAML_DEPTH} levels deep`, { span: nodeSpan(ctx, n as Node) }));
+      diags.push(makeDiag(YAML_CODES.TOO_DEEP, `the YAML is nested more than ${MAX_YAML_DEPTH} levels deep`, { span: nodeSpan(ctx, n as Node) }));
+      return bad;
+    }
+    if (++count > MAX_YAML_NODES) {
+      diags.push(makeDiag(YAML_CODES.TOO_MANY_NODES, `the YAML holds more than ${MAX_YAML_NODES} values`, { span: nodeSpan(ctx, n as Node) }, {
+        help: 'a topology is a few hundred values; is this the right file?',
+      }));
       return bad;
     }
     if (isMap(n)) {

@@ -33,12 +33,17 @@ function forSchema(v: unknown): unknown {
 }
 
 const MAX_SCHEMA_ERRORS = 50;
+/**
+ * ajv's allErrors mode reports every failing item: a list of 500k wrong items is millions of
+ * error objects. Only the first MAX_SCHEMA_ERRORS are shown, so only a bounded prefix is read.
+ */
+const MAX_AJV_ERRORS = 1e9;
 
 export function validateYamlSchema(js: unknown, ctx: YamlCtx): Diagnostic[] {
   const validate = getValidator();
   if (validate(forSchema(js))) return [];
   // A bad map key gives a `pattern` error (with propertyName) and a `propertyNames` one: keep one.
-  const errors = reduce((validate.errors ?? []).filter((e) => !(e.keyword === 'pattern' && e.propertyName !== undefined)));
+  const errors = reduce((validate.errors ?? []).slice(0, MAX_AJV_ERRORS).filter((e) => !(e.keyword === 'pattern' && e.propertyName !== undefined)));
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const e of errors.slice(0, MAX_SCHEMA_ERRORS)) {
@@ -54,32 +59,43 @@ export function validateYamlSchema(js: unknown, ctx: YamlCtx): Diagnostic[] {
 /**
  * ajv reports every failed branch of an anyOf. Keep the branch whose type matched the value
  * (its errors are the precise ones); if none or several did, keep one summary error.
+ *
+ * ajv appends an anyOf's branch errors just before the anyOf error itself, so the errors that
+ * belong to one anyOf are the run right before it with its schema path and its instance (or
+ * one below it). Walking back over that run keeps this linear, and keeps the errors of one list
+ * item out of the anyOf of another item with the same schema path.
  */
 function reduce(errors: ErrorObject[]): ErrorObject[] {
+  const index = new Map(errors.map((e, i) => [e, i]));
+  const drop = new Set<ErrorObject>();
+  const keep = new Set<ErrorObject>();
   const anyOfs = errors.filter((e) => e.keyword === 'anyOf');
-  let drop = new Set<ErrorObject>();
-  const keep: ErrorObject[] = [];
   // Innermost anyOf first, so nested ones are resolved before their parents.
-  for (const a of [...anyOfs].sort((x, y) => y.schemaPath.length - x.schemaPath.length)) {
+  for (const a of [...anyOfs].sort((x, y) => y.schemaPath.length - x.schemaPath.length || index.get(x)! - index.get(y)!)) {
     if (drop.has(a)) continue;
     const prefix = a.schemaPath + '/';
-    const inside = errors.filter((e) => e !== a && e.schemaPath.startsWith(prefix) && !drop.has(e));
+    const under = (e: ErrorObject) => e.instancePath === a.instancePath || e.instancePath.startsWith(a.instancePath + '/');
+    const inside: ErrorObject[] = [];
+    for (let j = index.get(a)! - 1; j >= 0 && errors[j]!.schemaPath.startsWith(prefix) && under(errors[j]!); j--)
+      if (!drop.has(errors[j]!)) inside.unshift(errors[j]!);
     const branches = new Map<string, ErrorObject[]>();
     for (const e of inside) {
       const i = e.schemaPath.slice(prefix.length).split('/')[0]!;
-      branches.set(i, [...(branches.get(i) ?? []), e]);
+      const list = branches.get(i);
+      if (list) list.push(e);
+      else branches.set(i, [e]);
     }
     const typeMatched = [...branches.entries()].filter(
       ([, es]) => !es.some((e) => (e.keyword === 'type' || e.keyword === 'enum' || e.keyword === 'pattern') && e.instancePath === a.instancePath),
     );
-    drop = new Set([...drop, ...inside]);
+    for (const e of inside) drop.add(e);
     if (typeMatched.length === 1) {
-      keep.push(...typeMatched[0]![1].filter((e) => e.keyword !== 'anyOf'));
+      for (const e of typeMatched[0]![1]) if (e.keyword !== 'anyOf') keep.add(e);
       drop.add(a);
     }
   }
-  for (const e of errors) if (!drop.has(e) && !keep.includes(e)) keep.push(e);
-  return keep.sort((x, y) => errors.indexOf(x) - errors.indexOf(y));
+  for (const e of errors) if (!drop.has(e)) keep.add(e);
+  return [...keep].sort((x, y) => index.get(x)! - index.get(y)!);
 }
 
 function pathOf(pointer: string): string[] {

@@ -1,6 +1,11 @@
 /**
- * IOMMU domains as Linux builds them for a device, on top of the reference encoders and the
- * io-pgtable-style builder (src/verify/smmu/build):
+ * The machine's SMMUv3s as the replay brings them up, and IOMMU domains as Linux builds them for
+ * a device, on top of the reference driver (src/verify/smmu/build/driver.ts):
+ *
+ * Every SMMU implements just enough StreamID bits for the largest StreamID the machine can
+ * emit, so the driver picks a linear table up to 256 STEs and a 2-level one beyond, and a
+ * StreamID past the table raises C_BAD_STREAMID (recorded: the driver sets CR2.RECINVSID).
+ * Domains:
  *
  * - s1: one CD (own ASID) with a 48-bit, 4 KiB-granule stage-1 table (arm_smmu_make_s1_cd +
  *   arm_smmu_make_cdtable_ste);
@@ -15,10 +20,11 @@
  * IOVA (MSI_IOVA_BASE 0x8000000, iommu_dma_get_msi_page); behind a nested vSMMU the guest can
  * only reach the doorbell through an RMR identity mapping.
  */
-import { cd, type Dwords, steNested, steS1, steS2, writeDwords, cmd, type Command } from '../smmu/build/encode';
-import { IpaView, type MemView, PageTable, type Prot } from '../smmu/build/pgtable';
+import { SmmuDriver, type S2Domain } from '../smmu/build/driver';
+import { cd, type Dwords, writeDwords } from '../smmu/build/encode';
+import { IpaView, type PageAllocator, PageTable, type Prot } from '../smmu/build/pgtable';
 import type { PhysMem } from '../smmu/physmem';
-import type { Bump, SmmuRig } from './driver';
+import { Smmu } from '../smmu/smmu';
 
 export const PAGE = 0x1000;
 export const DEV_STRIDE = 0x10000;
@@ -29,6 +35,25 @@ export const MSI_IOVA_SIZE = 0x100000;
 export const GITS_TRANSLATER = 0x10040;
 export const ITS_FRAME = 0x20000;
 const LIMIT48 = 2 ** 48;
+export const MAX_SID_BITS = 24;
+
+/** One SMMUv3 of the machine (duplicate IORT nodes of one base share it). */
+export interface ReplaySmmu {
+  readonly drv: SmmuDriver;
+  readonly base: bigint;
+  readonly label: string;
+}
+
+/** An SMMU and its driver, not yet enabled: RMR bypass STEs go in before reset(). */
+export function probeSmmu(mem: PhysMem, alloc: PageAllocator, base: bigint, label: string, maxSid: number): ReplaySmmu {
+  // Real SMMUs implement at most 32 SID bits; beyond 24 a stream table would not fit the
+  // simulated memory, and such StreamIDs only come from broken tables (C_BAD_STREAMID).
+  const sidBits = Math.min(MAX_SID_BITS, Math.max(1, Math.ceil(Math.log2(maxSid + 1))));
+  // A small IOTLB: a proof sends a few transactions per StreamID, and 32 SMMUs with the
+  // default 64K-entry IOTLB would spend most of the proof allocating it.
+  const smmu = new Smmu(mem, { sidBits, oas: 48, iotlbCapacity: 512 });
+  return { drv: new SmmuDriver(smmu, alloc, { eventqLog2: 8 }), base, label };
+}
 
 export type DomainKind = 's1' | 's2' | 'nested';
 
@@ -53,15 +78,11 @@ export interface DomainSpec {
 
 export interface Domain {
   kind: DomainKind;
-  sid: number;
-  steAddr: number | null;
-  ste: Dwords;
+  /** CD table address (an IPA when nested) and its CD. */
   cdAddr: number | null;
   cd: Dwords | null;
-  asid: number;
-  vmid: number;
+  /** The table the device's IOVAs go through first. */
   pt: PageTable;
-  host: PageTable | null;
   /** IOVA the device writes its MSIs to, or null when no mapping reaches the doorbell. */
   msiIova: number | null;
   notes: string[];
@@ -91,32 +112,30 @@ const overlaps = (rs: readonly IdentityRange[], a: number, len: number): boolean
 
 const rw: Prot = { read: true, write: true };
 const protOf = (r: IdentityRange): Prot => ({ read: true, write: true, priv: r.priv, mmio: r.mmio, cache: r.cache });
-const fmt = (stage: 1 | 2) => ({ stage, granule: 4096 as const, ias: 48, oas: 48 });
+/** The guest's stage 1 of a nested domain, in IPA space (the host's tables are the driver's). */
+const GUEST_S1 = { stage: 1, granule: 4096, ias: 48, oas: 48 } as const;
 
 /** The host side of a nested vSMMU: one stage 2 and one VMID for the whole guest. */
 class NestedHost {
-  readonly s2: PageTable;
   readonly view: IpaView;
   private ipaNext: number;
   private cdPage = -1;
   private cdUsed = 0;
   constructor(
-    readonly mem: PhysMem,
-    readonly bump: Bump,
-    readonly vmid: number,
+    readonly s2: S2Domain,
+    private readonly hostPages: PageAllocator,
     guestIpa: number,
     identity: IdentityRange[],
   ) {
-    this.s2 = new PageTable(mem, (n) => bump.alloc(n), fmt(2));
-    for (const r of identity) this.s2.map(r.base, r.base, r.size, { ...rw, mmio: r.mmio, cache: r.cache });
-    this.view = new IpaView(mem, this.s2);
+    for (const r of identity) s2.pt.map(r.base, r.base, r.size, { ...rw, mmio: r.mmio, cache: r.cache });
+    this.view = new IpaView(hostPages.mem, s2.pt);
     this.ipaNext = guestIpa;
   }
   /** Guest memory: fresh IPA pages, each backed by a host page mapped at stage 2. */
   alloc(size: number): number {
     const bytes = Math.ceil(size / PAGE) * PAGE;
     const ipa = Math.ceil(this.ipaNext / bytes) * bytes;
-    for (let off = 0; off < bytes; off += PAGE) this.s2.map(ipa + off, this.bump.alloc(PAGE), PAGE, rw);
+    for (let off = 0; off < bytes; off += PAGE) this.s2.pt.map(ipa + off, this.hostPages.alloc(PAGE), PAGE, rw);
     this.ipaNext = ipa + bytes;
     return ipa;
   }
@@ -132,14 +151,14 @@ class NestedHost {
 }
 
 export class DomainFactory {
+  // ASIDs and VMIDs are unique across the machine's SMMUs, and a domain takes its ID only once
+  // its mappings are built, so that a device whose domain fails does not renumber the ones after.
   private nextAsid = 1;
   private nextVmid = 1;
-  private readonly hosts = new Map<SmmuRig, NestedHost>();
+  private readonly hosts = new Map<ReplaySmmu, NestedHost>();
   private guestRamNext: number;
 
   constructor(
-    readonly mem: PhysMem,
-    readonly bump: Bump,
     readonly guestTabIpa: number,
     readonly guestRamIpa: number,
     /** ITS frames every nested host maps identity (the MSI doorbells). */
@@ -148,21 +167,23 @@ export class DomainFactory {
     this.guestRamNext = guestRamIpa;
   }
 
-  private host(rig: SmmuRig, rmr: readonly IdentityRange[]): NestedHost {
-    let h = this.hosts.get(rig);
+  private host(u: ReplaySmmu, rmr: readonly IdentityRange[]): NestedHost {
+    let h = this.hosts.get(u);
     if (!h) {
       const identity = unionRanges([...this.itsFrames, ...rmr]);
-      h = new NestedHost(this.mem, this.bump, this.nextVmid++, this.guestTabIpa + this.hosts.size * 2 ** 36, identity);
-      this.hosts.set(rig, h);
+      h = new NestedHost(u.drv.newS2Domain({ vmid: this.nextVmid++ }), u.drv.alloc, this.guestTabIpa + this.hosts.size * 2 ** 36, identity);
+      this.hosts.set(u, h);
     }
     return h;
   }
 
   /**
-   * Builds the domain and writes its STE. `rigRmr` are all RMR ranges of the SMMU (a nested
-   * host maps them for the whole guest).
+   * Builds the domain and, when the stream table holds the StreamID, attaches it. `smmuRmr` are
+   * all RMR ranges of the SMMU (a nested host maps them for the whole guest). A StreamID beyond
+   * the table keeps its domain for the evidence, while its DMA meets C_BAD_STREAMID.
    */
-  attach(rig: SmmuRig, spec: DomainSpec, rigRmr: readonly IdentityRange[]): Domain {
+  attach(u: ReplaySmmu, spec: DomainSpec, smmuRmr: readonly IdentityRange[]): Domain {
+    const drv = u.drv;
     const notes: string[] = [];
     const rmr = unionRanges(spec.rmr);
     const mapRmr = (pt: PageTable) => {
@@ -186,50 +207,40 @@ export class DomainFactory {
       pt.map(MSI_IOVA, page, PAGE, { read: false, write: true, exec: false, mmio: true });
       msiIova = MSI_IOVA + (doorbell - page);
     };
+    const attachable = drv.holds(spec.sid);
 
     if (spec.kind === 'nested') {
-      const h = this.host(rig, rigRmr);
+      const h = this.host(u, smmuRmr);
       const ipa = this.guestRamNext;
       this.guestRamNext += DEV_STRIDE;
-      h.s2.map(ipa, spec.devPa, DEV_WINDOW, rw);
-      const view: MemView = h.view;
-      const pt = new PageTable(view, (n) => h.alloc(n), fmt(1));
+      h.s2.pt.map(ipa, spec.devPa, DEV_WINDOW, rw);
+      const pt = new PageTable(h.view, (n) => h.alloc(n), GUEST_S1);
       pt.map(spec.iova, ipa, DEV_WINDOW, rw);
       mapRmr(pt);
       if (doorbell !== null && covers(rmr, doorbell, 4)) msiIova = doorbell;
-      const asid = this.nextAsid++;
-      const cdWords = cd({ asid, tt0: { ttb: pt.root, ias: 48, granule: 4096 }, ips: 48 });
+      const cdWords = cd({ asid: this.nextAsid++, tt0: { ttb: pt.root, ias: 48, granule: 4096 }, ips: 48 });
       const cdIpa = h.allocCd();
-      cdWords.forEach((v, i) => h.view.writeU64(cdIpa + i * 8, v));
-      const hs = h.s2.s2;
-      const ste = steNested({ cdTable: cdIpa, s1CdMax: 0, s1Dss: 0 }, { vmid: h.vmid, ttb: hs.ttb, t0sz: hs.t0sz, sl0: hs.sl0, granule: hs.granule, ps: 48 });
-      const steAddr = rig.writeSte(spec.sid, ste, [cmd.cfgiCdAll(spec.sid)]);
-      return { kind: 'nested', sid: spec.sid, steAddr, ste, cdAddr: cdIpa, cd: cdWords, asid, vmid: h.vmid, pt, host: h.s2, msiIova, notes };
+      writeDwords(h.view, cdIpa, cdWords);
+      if (attachable) drv.attachNested(spec.sid, h.s2, { cdTable: cdIpa });
+      return { kind: 'nested', cdAddr: cdIpa, cd: cdWords, pt, msiIova, notes };
     }
 
     if (spec.kind === 's2') {
-      const pt = new PageTable(this.mem, (n) => this.bump.alloc(n), fmt(2));
-      pt.map(spec.iova, spec.devPa, DEV_WINDOW, rw);
-      mapRmr(pt);
-      mapMsi(pt);
-      const vmid = this.nextVmid++;
-      const s = pt.s2;
-      const ste = steS2({ vmid, ttb: s.ttb, t0sz: s.t0sz, sl0: s.sl0, granule: s.granule, ps: 48 });
-      const steAddr = rig.writeSte(spec.sid, ste);
-      return { kind: 's2', sid: spec.sid, steAddr, ste, cdAddr: null, cd: null, asid: 0, vmid, pt, host: null, msiIova, notes };
+      const d = drv.newS2Domain({ vmid: this.nextVmid });
+      d.pt.map(spec.iova, spec.devPa, DEV_WINDOW, rw);
+      mapRmr(d.pt);
+      mapMsi(d.pt);
+      this.nextVmid++;
+      if (attachable) drv.attachS2(spec.sid, d);
+      return { kind: 's2', cdAddr: null, cd: null, pt: d.pt, msiIova, notes };
     }
 
-    const pt = new PageTable(this.mem, (n) => this.bump.alloc(n), fmt(1));
-    pt.map(spec.iova, spec.devPa, DEV_WINDOW, rw);
-    mapRmr(pt);
-    mapMsi(pt);
-    const asid = this.nextAsid++;
-    const cdWords = cd({ asid, tt0: { ttb: pt.root, ias: 48, granule: 4096 }, ips: 48 });
-    const cdAddr = this.bump.alloc(64, 64);
-    writeDwords(this.mem, cdAddr, cdWords);
-    const ste = steS1({ cdTable: cdAddr, s1CdMax: 0, s1Dss: 0, vmid: 0 });
-    const extra: Command[] = [cmd.cfgiCdAll(spec.sid)];
-    const steAddr = rig.writeSte(spec.sid, ste, extra);
-    return { kind: 's1', sid: spec.sid, steAddr, ste, cdAddr, cd: cdWords, asid, vmid: 0, pt, host: null, msiIova, notes };
+    const d = drv.newS1Domain({ asid: this.nextAsid });
+    d.pt.map(spec.iova, spec.devPa, DEV_WINDOW, rw);
+    mapRmr(d.pt);
+    mapMsi(d.pt);
+    this.nextAsid++;
+    const cdAddr = attachable ? drv.attachS1(spec.sid, d) : drv.writeCdTable(d);
+    return { kind: 's1', cdAddr, cd: d.cd, pt: d.pt, msiIova, notes };
   }
 }

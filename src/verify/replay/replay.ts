@@ -1,8 +1,8 @@
 /**
- * Replay phase: every SMMUv3 of the IORT is brought up as an OS would (driver.ts), RMR StreamIDs
- * get bypass STEs, every declared device (or, without a config, one synthetic device at devfn 0
- * of each bus) gets a domain (domains.ts), and then transactions go through the reference
- * interpreter:
+ * Replay phase: every SMMUv3 of the IORT is brought up as an OS would (the reference driver,
+ * src/verify/smmu/build/driver.ts), RMR StreamIDs get bypass STEs, every declared device (or,
+ * without a config, one synthetic device at devfn 0 of each bus) gets a domain (domains.ts), and
+ * then transactions go through the reference interpreter:
  *
  * - per device: a DMA write and read at its test IOVA must land in its own pages; its DMA at
  *   other devices' IOVAs must not reach their pages; each RMR range it is covered by must be
@@ -19,8 +19,8 @@ import { ecamSlice } from '../../backends/fdt/encode';
 import { VerifyCodes as C } from '../codes';
 import type { IntentShape } from './intent';
 import { affAt, bdf, hex, type Piece, splitAt } from './pieces';
-import { Bump, MAX_SID_BITS, SmmuRig, SPLIT } from './driver';
-import { DEV_STRIDE, DEV_WINDOW, type Domain, DomainFactory, type DomainKind, GITS_TRANSLATER, type IdentityRange, ITS_FRAME, MSI_IOVA, MSI_IOVA_SIZE, unionRanges } from './domains';
+import { PageAllocator } from '../smmu/build/pgtable';
+import { DEV_STRIDE, DEV_WINDOW, type Domain, DomainFactory, type DomainKind, GITS_TRANSLATER, type IdentityRange, ITS_FRAME, MAX_SID_BITS, MSI_IOVA, MSI_IOVA_SIZE, probeSmmu, type ReplaySmmu, unionRanges } from './domains';
 import { iortRmrStreams, irRmrStreams, rmrFor, type RmrStreams, dtDeviceNode, dtDirectRegions } from './rmr';
 import { itsTidOf, type Merged, pieceAt, type ProofContext, smmuBaseOf } from './context';
 import { tracesFor } from './resolve';
@@ -48,7 +48,7 @@ interface Dev {
   rid: number;
   index: number;
   v: Merged;
-  rig: SmmuRig | null;
+  rig: ReplaySmmu | null;
   smmuBase: bigint | null;
   sid: number | null;
   kind: DomainKind;
@@ -115,12 +115,12 @@ function pick(busy: Busy[], size: number, candidates: number[]): number {
 export class Replay {
   readonly mem = new PhysMem();
   readonly stats: ReplayStats = { ridsReplayed: 0, devices: 0, smmus: 0, dma: 0, msi: 0, classes: 0, faultsAsExpected: 0, bypassRids: 0 };
-  private readonly rigs = new Map<number, SmmuRig>();
+  private readonly rigs = new Map<number, ReplaySmmu>();
   private readonly iortRmr: RmrStreams[];
   private readonly irRmr: RmrStreams[] | null;
   private devs: Dev[] = [];
-  private readonly bySid = new Map<SmmuRig, Map<number, Dev>>();
-  private bump!: Bump;
+  private readonly bySid = new Map<ReplaySmmu, Map<number, Dev>>();
+  private alloc!: PageAllocator;
   private domains!: DomainFactory;
 
   constructor(readonly ctx: ProofContext) {
@@ -138,8 +138,8 @@ export class Replay {
     const iovaBase = pick(identity, n * DEV_STRIDE, [0x1_0000_0000, 0x10_0000_0000, 0x100_0000_0000, 0x1000_0000_0000]);
     const guestTab = pick(identity, 2 ** 44, [0x4000_0000_0000, 0x2000_0000_0000]);
     const guestRam = pick([...identity, [guestTab, guestTab + 2 ** 44]], n * DEV_STRIDE, [0x6000_0000_0000, 0x7000_0000_0000]);
-    this.bump = new Bump(this.mem, tables, tables + TABLE_SPAN);
-    this.domains = new DomainFactory(this.mem, this.bump, guestTab, guestRam, this.itsFrames());
+    this.alloc = new PageAllocator(this.mem, tables, tables + TABLE_SPAN);
+    this.domains = new DomainFactory(guestTab, guestRam, this.itsFrames());
     this.devs.forEach((d, i) => {
       d.devPa = devBase + i * DEV_STRIDE;
       d.iova = iovaBase + i * DEV_STRIDE;
@@ -150,7 +150,7 @@ export class Replay {
     this.replayClasses();
     this.compareDtRmr();
     for (const rig of this.rigs.values())
-      for (const e of rig.cmdErrors) this.ctx.f.note(C.internal, `${rig.label}: ${e}`);
+      for (const e of rig.drv.cmdqErrors) this.ctx.f.note(C.internal, `${rig.label}: ${e}`);
   }
 
   // ---------------------------------------------------------------- setup
@@ -302,7 +302,7 @@ export class Replay {
    * Level-2 spans (StreamID >> SPLIT) that some RID reaches through the IORT. RMR bypass STEs
    * elsewhere can never be exercised, and a broken RMR can name 2^32 StreamIDs.
    */
-  private reachableSpans(base: bigint): number[] {
+  private reachableSpans(base: bigint, split: number): number[] {
     const out = new Set<number>();
     for (const sp of this.ctx.segments)
       for (const p of sp.iort) {
@@ -310,7 +310,7 @@ export class Replay {
         if (!iv.sid || smmuBaseOf(this.ctx.t, iv.smmuNode) !== base) continue;
         const a = affAt(iv.sid, p.lo);
         const b = affAt(iv.sid, p.hi);
-        for (let x = Math.floor(Math.min(a, b) / 2 ** SPLIT); x <= Math.floor(Math.max(a, b) / 2 ** SPLIT); x++) out.add(x);
+        for (let x = Math.floor(Math.min(a, b) / 2 ** split); x <= Math.floor(Math.max(a, b) / 2 ** split); x++) out.add(x);
       }
     return [...out].sort((x, y) => x - y);
   }
@@ -321,20 +321,20 @@ export class Replay {
     for (const n of t.nodes) {
       if (n.kind !== 'smmu-v3' || seen.has(n.base)) continue;
       seen.add(n.base);
-      const rig = new SmmuRig(this.mem, this.bump, n.base, `SMMUv3@0x${n.offset.toString(16)} (base ${hex(n.base)})`, this.maxSid(n.index, n.base));
+      const rig = probeSmmu(this.mem, this.alloc, n.base, `SMMUv3@0x${n.offset.toString(16)} (base ${hex(n.base)})`, this.maxSid(n.index, n.base));
       this.rigs.set(n.index, rig);
       this.bySid.set(rig, new Map());
       // arm_smmu_rmr_install_bypass_ste: before the SMMU is enabled, for every RMR StreamID
       // the table holds (restricted to spans a RID reaches: nothing else is observable).
-      const spans = rig.twoLevel ? this.reachableSpans(n.base) : [0];
-      const span = rig.twoLevel ? 2 ** SPLIT : 2 ** rig.log2size;
+      const st = rig.drv.strtab;
+      const spans = st.twoLevel ? this.reachableSpans(n.base, st.split) : [0];
+      const span = 2 ** (st.twoLevel ? st.split : st.log2);
       for (const r of this.iortRmr) {
         if (r.smmuBase !== n.base) continue;
-        const last = Math.min(r.last, 2 ** rig.log2size - 1);
-        for (const x of spans) for (let sid = Math.max(r.first, x * span); sid <= Math.min(last, x * span + span - 1); sid++) rig.installBypass(sid);
+        for (const x of spans) rig.drv.attachBypassRange(Math.max(r.first, x * span), Math.min(r.last, x * span + span - 1));
       }
-      rig.enable();
-      if (!rig.enabled) this.ctx.f.note(C.internal, `${rig.label}: SMMUEN did not stick`);
+      rig.drv.reset();
+      if (!rig.drv.enabled) this.ctx.f.note(C.internal, `${rig.label}: SMMUEN did not stick`);
     }
     // Duplicate SMMU bases share the first node's rig.
     for (const n of t.nodes) if (n.kind === 'smmu-v3' && !this.rigs.has(n.index)) this.rigs.set(n.index, [...this.rigs.entries()].find(([i]) => (t.nodes[i] as { base: bigint }).base === n.base)![1]);
@@ -376,13 +376,16 @@ export class Replay {
 
   // ---------------------------------------------------------------- evidence
 
-  private evidence(d: Dev | null, rig: SmmuRig, sid: number, res: TranslationResult | null, iova?: number): string[] {
+  private evidence(d: Dev | null, rig: ReplaySmmu, sid: number, res: TranslationResult | null, iova?: number): string[] {
     const out: string[] = [];
-    out.push(`${rig.label}: stream table ${hex(rig.strtab)}, ${rig.twoLevel ? `2-level, SPLIT 8` : 'linear'}, ${rig.log2size}-bit StreamIDs`);
-    const l1 = rig.l1Addr(sid);
-    if (l1 !== null) out.push(`L1 descriptor @${hex(l1)} = ${hex(this.mem.read64Big(l1) ?? 0n)}`);
-    const ste = rig.steAddr(sid);
-    if (ste !== null) out.push(`STE[${hex(sid)}] @${hex(ste)} = ${rig.readDwords(ste, 4).map((w) => hex(w)).join(' ')}`);
+    const st = rig.drv.strtab;
+    out.push(`${rig.label}: stream table ${hex(st.base)}, ${st.twoLevel ? `2-level, SPLIT ${st.split}` : 'linear'}, ${st.log2}-bit StreamIDs`);
+    if (st.twoLevel && rig.drv.holds(sid)) {
+      const l1 = st.base + Math.floor(sid / 2 ** st.split) * 8;
+      out.push(`L1 descriptor @${hex(l1)} = ${hex(this.mem.read64Big(l1) ?? 0n)}`);
+    }
+    const ste = rig.drv.steAt(sid);
+    if (ste !== null) out.push(`STE[${hex(sid)}] @${hex(ste)} = ${[0, 1, 2, 3].map((i) => hex(this.mem.read64Big(ste + i * 8) ?? 0n)).join(' ')}`);
     else out.push(`STE[${hex(sid)}]: none (beyond the table or no level-2 table)`);
     const dom = d?.domain;
     if (dom?.cd && dom.cdAddr !== null) out.push(`CD @${dom.kind === 'nested' ? 'IPA ' : ''}${hex(dom.cdAddr)} = ${dom.cd.slice(0, 4).map((w) => hex(w)).join(' ')}`);
@@ -409,9 +412,9 @@ export class Replay {
     });
   }
 
-  private tx(rig: SmmuRig, sid: number, iova: number, write: boolean, priv = false): { res: TranslationResult; events: number[] } {
-    const res = rig.smmu.translate({ sid, iova, write, priv }).clone();
-    const events = rig.drainEvents().map((e) => e.code);
+  private tx(rig: ReplaySmmu, sid: number, iova: number, write: boolean, priv = false): { res: TranslationResult; events: number[] } {
+    const res = rig.drv.smmu.translate({ sid, iova, write, priv }).clone();
+    const events = rig.drv.readEvents().map((e) => e.code);
     return { res, events };
   }
 
@@ -532,20 +535,21 @@ export class Replay {
 
   // ---------------------------------------------------------------- RIDs without a device
 
-  private rmrExpected(rig: SmmuRig, sid: number): RmrStreams | undefined {
+  private rmrExpected(rig: ReplaySmmu, sid: number): RmrStreams | undefined {
     return (this.irRmr ?? this.iortRmr).find((r) => r.smmuBase === rig.base && sid >= r.first && sid <= r.last);
   }
 
-  private sidCuts(rig: SmmuRig): number[] {
-    const cuts = [2 ** rig.log2size];
+  private sidCuts(rig: ReplaySmmu): number[] {
+    const st = rig.drv.strtab;
+    const cuts = [2 ** st.log2];
     for (const s of this.bySid.get(rig)!.keys()) cuts.push(s, s + 1);
     for (const r of [...this.iortRmr, ...(this.irRmr ?? [])]) if (r.smmuBase === rig.base) cuts.push(r.first, r.last + 1);
-    if (rig.twoLevel) for (const i of rig.l2Spans()) cuts.push(i * 2 ** SPLIT, (i + 1) * 2 ** SPLIT);
+    for (const i of rig.drv.l2Tables()) cuts.push(i * 2 ** st.split, (i + 1) * 2 ** st.split);
     return cuts;
   }
 
   private replayClasses(): void {
-    const cutCache = new Map<SmmuRig, number[]>();
+    const cutCache = new Map<ReplaySmmu, number[]>();
     for (const sp of this.ctx.segments) {
       const devRids = new Set(this.devs.filter((d) => d.segment === sp.segment).map((d) => d.rid));
       for (const p of sp.iort) {
@@ -576,7 +580,7 @@ export class Replay {
     }
   }
 
-  private classTx(rig: SmmuRig, segment: number, lo: number, hi: number, sid: number, p: Piece<Merged>): void {
+  private classTx(rig: ReplaySmmu, segment: number, lo: number, hi: number, sid: number, p: Piece<Merged>): void {
     const dev = this.bySid.get(rig)!.get(sid);
     const where = { segment, rid: lo, v: p.v };
     this.stats.classes++;
@@ -587,7 +591,7 @@ export class Replay {
       return;
     }
     const rmr = this.rmrExpected(rig, sid);
-    const cls = rig.classOf(sid);
+    const cls = !rig.drv.holds(sid) ? 'beyond' : rig.drv.steAt(sid) === null ? 'no-l2' : 'ste';
     const x = this.tx(rig, sid, CLASS_IOVA, false);
     const range = lo === hi ? '' : ` (RIDs up to ${bdf(segment, hi).slice(5)})`;
     const label = `StreamID ${hex(sid)} on ${rig.label}${range}`;

@@ -142,7 +142,7 @@ export function applyFdtByteMutation(seed: Uint8Array, shape: FdtShape, m: FdtBy
       break;
     }
     case 5:
-      if (b.length) b[m.raw % b.length] ^= 1 << (m.n & 7);
+      if (b.length) b[m.raw % b.length]! ^= 1 << (m.n & 7);
       break;
     case 6:
       b = b.slice(0, m.raw % (b.length + 1));

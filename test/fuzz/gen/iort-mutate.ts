@@ -161,7 +161,7 @@ export function applyIortMutation(seed: Uint8Array, shape: IortShape, m: IortMut
       break;
     case 4: {
       const at = m.raw % Math.max(1, b.length);
-      if (b.length) b[at] ^= 1 << (m.n & 7);
+      if (b.length) b[at]! ^= 1 << (m.n & 7);
       break;
     }
     case 5: // truncate, keeping or fixing the length field

@@ -263,7 +263,7 @@ export function applyByteMutation(b: Uint8Array, m: ByteMutation): Uint8Array {
       return splice(m.bytes, m.bytes.length);
     case 3: {
       const c = b.slice();
-      if (c.length) c[clamp(m.at, c.length)] ^= 1 << (m.n & 7);
+      if (c.length) c[clamp(m.at, c.length)]! ^= 1 << (m.n & 7);
       return c;
     }
     default:

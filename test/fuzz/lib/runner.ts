@@ -35,6 +35,7 @@ export interface RunOptions {
   cliEvery?: number;
   /** Include the large real-world seeds (see SMALL_SEED_BYTES). */
   big?: boolean;
+  selftest?: number[];
   bounds?: Bounds;
   onCase?: (input: FuzzInput) => void;
   onCaseEnd?: () => void;
@@ -93,7 +94,7 @@ export async function fuzzTarget(opts: RunOptions): Promise<TargetReport> {
   let slowestOrigin = '';
   const t0 = performance.now();
   try {
-    const prop = fc.asyncProperty(target.arbitrary({ big: opts.big ?? false }), async (input) => {
+    const prop = fc.asyncProperty(target.arbitrary({ big: opts.big ?? false, selftest: opts.selftest }), async (input) => {
       const ctx: RunCtx = { cli: !!opts.cliEvery && runs % opts.cliEvery === 0, scratch };
       runs++;
       opts.onCase?.(input);

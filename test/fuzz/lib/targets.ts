@@ -43,7 +43,8 @@ import { topologyArb } from '../gen/topology';
 import { diagnosticProblems, exitProblems } from './invariants';
 
 export const TARGET_NAMES = ['dsl', 'yaml', 'iort', 'dtb', 'lint', 'base-dtb'] as const;
-export type TargetName = (typeof TARGET_NAMES)[number];
+/** `selftest` misbehaves on purpose (hangs, allocates, throws) to test the harness itself. */
+export type TargetName = (typeof TARGET_NAMES)[number] | 'selftest';
 
 export interface FuzzInput {
   target: TargetName;
@@ -61,6 +62,8 @@ export interface FuzzInput {
 export interface ArbOptions {
   /** Also mutate the large real-world seeds (slow: the CI budget leaves them to the campaign). */
   big: boolean;
+  /** selftest target only: the behaviours to draw from. */
+  selftest?: number[];
 }
 
 /** Seeds above this size are left out unless `big` (decode + checks of 160 KiB take ~50 ms). */
@@ -168,7 +171,7 @@ function textArb(lang: 'dsl' | 'yaml'): fc.Arbitrary<FuzzInput> {
   const mutate = (base: string, ms: Parameters<typeof applyTextMutation>[1][], bm: Parameters<typeof applyByteMutation>[1][], origin: string): FuzzInput => {
     let t = base;
     for (const m of ms) t = applyTextMutation(t, m, yaml);
-    let b = enc(t);
+    let b: Uint8Array = enc(t);
     for (const m of bm) b = applyByteMutation(b, m);
     return { target, file, bytes: b, origin: `${origin} + ${ms.map((m) => `t${m.op % 20}`).concat(bm.map((m) => `b${m.op % 5}`)).join(',')}` };
   };
@@ -368,7 +371,44 @@ function runBaseDtb(input: FuzzInput): string[] {
   return p;
 }
 
+/**
+ * The harness's own test target: byte 0 of the input says what to do. 0 pass, 1 loop forever,
+ * 2 allocate without bound, 3 throw, 4 sleep past the case bound, 5 keep 16 MiB alive,
+ * 6 report a broken invariant.
+ */
+const retained: Uint8Array[] = [];
+function runSelftest(input: FuzzInput): string[] {
+  switch (input.bytes[0]) {
+    case 1:
+      for (;;);
+    case 2: {
+      const hog: number[][] = [];
+      for (;;) hog.push(new Array(1 << 20).fill(1));
+    }
+    case 3:
+      throw new TypeError('selftest exception');
+    case 4: {
+      const until = Date.now() + 400;
+      while (Date.now() < until);
+      return [];
+    }
+    case 5:
+      retained.push(new Uint8Array(16 << 20).fill(1));
+      return [];
+    case 6:
+      return ['selftest invariant broken'];
+    default:
+      return [];
+  }
+}
+
 export const TARGETS: Record<TargetName, Target> = {
+  selftest: {
+    name: 'selftest',
+    ext: 'bin',
+    arbitrary: (o) => fc.constantFrom(...(o.selftest ?? [0])).map((k): FuzzInput => ({ target: 'selftest', file: 'self.bin', bytes: Uint8Array.of(k), origin: `selftest ${k}` })),
+    run: runSelftest,
+  },
   dsl: { name: 'dsl', ext: 'iotopo', arbitrary: () => textArb('dsl'), run: runText },
   yaml: { name: 'yaml', ext: 'yaml', arbitrary: () => textArb('yaml'), run: runText },
   iort: { name: 'iort', ext: 'iort', arbitrary: () => iortArb('iort'), run: runIort },

@@ -17,6 +17,7 @@ export interface WorkerJob {
   timeLimitMs?: number;
   cliEvery?: number;
   big?: boolean;
+  selftest?: number[];
   bounds?: Bounds;
 }
 

@@ -1,10 +1,11 @@
 /**
  * The Linux-style driver helpers: stream table layout (2-level, SPLIT = 8, Span = SPLIT+1),
- * the enable sequence, CD tables and PASIDs, stage-2 and nested domains, unmap + TLBI, events.
+ * STEs written at probe (RMR bypass) and after enabling, the enable sequence, CD tables and
+ * PASIDs, stage-2 and nested domains, unmap + TLBI, events, command errors.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cd, CR0, CR2, IpaView, PageAllocator, PageTable, REG, writeDwords } from '../../../src/verify/smmu';
+import { cd, cmd, CR0, CR2, EVT, IpaView, PageAllocator, PageTable, PhysMem, REG, Smmu, SmmuDriver, writeDwords } from '../../../src/verify/smmu';
 import { DATA, ev, expectPa, rig } from './rig';
 
 describe('SmmuDriver', () => {
@@ -21,6 +22,77 @@ describe('SmmuDriver', () => {
     expect(r.smmu.translate({ sid: 0x1234, iova: 0xabc }).pa).toBe(0xabc);
     expect(r.smmu.translate({ sid: 0x1235, iova: 0xabc }).toString()).toBe('abort (STE.Config = abort)');
     expect(ev(r.smmu.translate({ sid: 0x1334, iova: 0 })).name).toBe('C_BAD_STREAMID');
+  });
+
+  it('sid_bits <= SPLIT: a linear table as Linux picks it although IDR0 allows 2 levels; more bits: 2-level', () => {
+    const small = rig({ smmu: { sidBits: 8 }, driver: { sidBits: undefined, streamTable: undefined } });
+    expect(small.drv.strtab).toMatchObject({ log2: 8, twoLevel: false });
+    expect(small.smmu.mmioRead(REG.STRTAB_BASE_CFG)).toBe(8);
+    const big = rig({ smmu: { sidBits: 9 }, driver: { sidBits: undefined, streamTable: undefined } });
+    expect(big.drv.strtab).toMatchObject({ log2: 9, twoLevel: true, split: 8 });
+  });
+
+  it('StreamIDs the table cannot hold: holds() is false, no STE, C_BAD_STREAMID recorded (CR2.RECINVSID)', () => {
+    const r = rig();
+    expect([r.drv.holds(0xff), r.drv.holds(0x100), r.drv.holds(-1)]).toEqual([true, false, false]);
+    expect(r.drv.steAt(0x42)).toBe(r.drv.strtab.base + 0x42 * 64);
+    expect(r.drv.steAt(0x100)).toBeNull();
+    expect(() => r.drv.attachBypass(0x100)).toThrow(RangeError);
+    expect(r.smmu.translate({ sid: 0x42, iova: 0x1000 }).toString()).toBe('abort (STE.Config = abort)');
+    expect(r.drv.readEvents()).toEqual([]);
+    expect(ev(r.smmu.translate({ sid: 0x100, iova: 0x1000 })).name).toBe('C_BAD_STREAMID');
+    expect(r.drv.readEvents().map((e) => [e.code, e.sid])).toEqual([[EVT.C_BAD_STREAMID, 0x100]]);
+  });
+
+  it('2-level: steAt and l2Tables see only the level-2 tables created so far', () => {
+    const r = rig({ driver: { streamTable: '2level', sidBits: 16 } });
+    expect(r.drv.steAt(0x8005)).toBeNull();
+    r.drv.attachBypass(0x8005);
+    expect(r.drv.l2Tables()).toEqual([0x80]);
+    expect(r.drv.steAt(0x80ff)).toBe(r.drv.steAddr(0x8005) + 0xfa * 64);
+    expect(r.drv.steAt(0x8100)).toBeNull();
+    expect(r.drv.l2Tables()).toEqual([0x80]);
+  });
+
+  it('STEs written at probe (RMR bypass) go to memory only; the enable sequence makes them visible', () => {
+    const mem = new PhysMem();
+    const smmu = new Smmu(mem, { sidBits: 16, checkCaches: true });
+    const drv = new SmmuDriver(smmu, new PageAllocator(mem, 0x8000_0000, 0x1_0000_0000));
+    // A broken RMR may name StreamIDs past the table: only the ones it holds get STEs.
+    drv.attachBypassRange(0xfffe, 0x1_0001);
+    drv.attachBypassRange(0x8005, 0x8006);
+    expect(smmu.stats.commands).toBe(0);
+    expect(drv.enabled).toBe(false);
+    drv.reset();
+    expect(drv.enabled).toBe(true);
+    expect(drv.l2Tables()).toEqual([0xff, 0x80]);
+    for (const sid of [0x8005, 0x8006, 0xfffe, 0xffff]) expect(smmu.translate({ sid, iova: 0x1234 }).outcome, `sid ${sid}`).toBe('bypass');
+    expect(smmu.translate({ sid: 0x8007, iova: 0x1234 }).outcome).toBe('abort');
+    expect(ev(smmu.translate({ sid: 0x8100, iova: 0x1234 })).name).toBe('C_BAD_STREAMID');
+    expect(smmu.cacheMismatches).toEqual([]);
+  });
+
+  it('an STE written after enabling replaces a cached one through CFGI_STE + CMD_SYNC', () => {
+    const r = rig();
+    expect(r.smmu.translate({ sid: 7, iova: 0x1000 }).outcome).toBe('abort');
+    r.drv.attachBypass(7);
+    expect(r.smmu.translate({ sid: 7, iova: 0x1000 }).outcome).toBe('bypass');
+    expect(r.smmu.cacheMismatches).toEqual([]);
+  });
+
+  it('a command the SMMU rejects is skipped and logged (dev_err), the queue keeps running', () => {
+    const r = rig();
+    expect(r.drv.submit(cmd.raw(0x20)).error).toBe('ILL');
+    expect(r.drv.cmdqErrors).toHaveLength(1);
+    expect(r.drv.cmdqErrors[0]).toMatch(/ILL, command 0x20 skipped/);
+    expect(r.drv.sync().ok).toBe(true);
+    expect(r.drv.cmdqErrors).toHaveLength(1);
+  });
+
+  it('memory layout: stream table and queues, plus the CMD_SYNC MSI word only when syncs complete by MSI', () => {
+    const used = (msiSync: boolean) => rig({ driver: { msiSync } }).alloc.used;
+    expect(used(false)).toBe(256 * 64 + 256 * 16 + 128 * 32);
+    expect(used(true)).toBe(256 * 64 + 256 * 16 + 128 * 32 + 64);
   });
 
   it('enable sequence (arm_smmu_device_reset): queues, CR1/CR2, invalidate-all commands, SMMUEN last', () => {
@@ -45,8 +117,10 @@ describe('SmmuDriver', () => {
     const d1 = r.drv.newS1Domain();
     d0.pt.map(0x10000, DATA, 0x1000);
     d1.pt.map(0x10000, DATA + 0x1000, 0x1000);
-    r.drv.attachS1(3, d0, { ssidBits: 5 });
+    const cdTable = r.drv.attachS1(3, d0, { ssidBits: 5 });
+    expect(r.mem.read64Big(cdTable)).toBe(d0.cd[0]);
     const ste0 = r.mem.read64Big(r.drv.steAddr(3))!;
+    expect(Number(ste0 & 0xf_ffff_ffff_ffc0n)).toBe(cdTable);
     expect(Number((ste0 >> 59n) & 0x1fn)).toBe(5);
     expect(Number((ste0 >> 4n) & 3n)).toBe(0);
     expectPa(r, { sid: 3, iova: 0x10000 }, DATA);
@@ -143,10 +217,35 @@ describe('SmmuDriver', () => {
     expect(r.drv.readEvents()).toEqual([]);
   });
 
+  it('a one-CD table without attaching (the StreamID need not exist): S1ContextPtr target holds the CD', () => {
+    const r = rig();
+    const d = r.drv.newS1Domain();
+    const a = r.drv.writeCdTable(d);
+    expect(a % 64).toBe(0);
+    expect([0, 1, 2, 3].map((i) => r.mem.read64Big(a + i * 8))).toEqual(d.cd.slice(0, 4));
+    expect(r.drv.steAt(0)).not.toBeNull();
+    expect(r.smmu.translate({ sid: 0, iova: 0 }).outcome).toBe('abort');
+  });
+
   it('allocator refuses to run past its limit', () => {
     const a = new PageAllocator(rig().mem, 0x1000, 0x3000);
     a.alloc(0x1000);
     expect(() => a.alloc(0x2000)).toThrow(RangeError);
+  });
+
+  it('allocator hands out zeroed, backed memory: after others wrote or unbacked its chunks too', () => {
+    const mem = new PhysMem();
+    const a = new PageAllocator(mem, 0x10_0000, 0x20_0000);
+    const first = a.alloc(0x1000);
+    mem.write32(0x11_0008, 7); // another chunk, before the allocator reaches it
+    mem.unback(first, 0x1000); // its own chunk goes away under it
+    const x = a.alloc(0x1000);
+    expect(mem.isBacked(x, 0x1000)).toBe(true);
+    expect(mem.read32(x)).toBe(0);
+    const y = a.alloc(0x1_0000);
+    expect(y).toBe(0x11_0000);
+    expect(mem.read32(0x11_0008)).toBe(0);
+    expect(a.used).toBe(0x2_0000);
   });
 });
 

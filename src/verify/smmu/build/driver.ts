@@ -6,6 +6,10 @@
  *
  * Tests and the replay proof use it to program the SMMU through MMIO and memory only, so the
  * interpreter sees exactly what a driver would have left behind.
+ *
+ * STEs written before reset() (the RMR bypass STEs of arm_smmu_rmr_install_bypass_ste, at probe)
+ * go to memory only: the command queue is not running yet, and the CFGI_ALL of the enable
+ * sequence makes them visible.
  */
 import { decodeEvent, type SmmuEvent } from '../events';
 import type { PhysMem } from '../physmem';
@@ -30,7 +34,10 @@ import {
 import { type PageAllocator, PageTable, type Prot } from './pgtable';
 
 export interface DriverOptions {
-  /** Default: 2-level when IDR0.ST_LEVEL allows (Linux), else linear. */
+  /**
+   * Default as Linux: 2-level when IDR0.ST_LEVEL allows and the StreamIDs do not fit in one
+   * level-2 table (sid_bits > STRTAB_SPLIT), else linear.
+   */
   streamTable?: 'linear' | '2level';
   /** Stream table LOG2SIZE (default IDR1.SIDSIZE). */
   sidBits?: number;
@@ -82,13 +89,16 @@ export class SmmuDriver {
   readonly eventq: { base: number; log2: number };
   private readonly l2 = new Map<number, number>();
   private readonly cdTables = new Map<number, CdTable>();
-  private readonly syncAddr: number;
+  private readonly syncAddr: number | null;
   private syncSeq = 0;
+  private cmdqRunning = false;
   private nextAsid = 1;
   private nextVmid = 1;
   readonly oas: number;
   readonly ssidBits: number;
   private readonly opts: DriverOptions;
+  /** Command errors the driver recovered from (what Linux reports with dev_err). */
+  readonly cmdqErrors: string[] = [];
 
   constructor(
     readonly smmu: Smmu,
@@ -102,9 +112,9 @@ export class SmmuDriver {
     const idr5 = smmu.mmioRead(REG.IDR5);
     this.oas = [32, 36, 40, 42, 44, 48, 52][idr5 & 7] ?? 48;
     this.ssidBits = (idr1 >>> 6) & 0x1f;
-    const twoLevel = opts.streamTable ? opts.streamTable === '2level' : ((idr0 >>> 27) & 3) === 1;
     const sidBits = opts.sidBits ?? (idr1 & 0x3f);
     const split = opts.split ?? 8;
+    const twoLevel = opts.streamTable ? opts.streamTable === '2level' : ((idr0 >>> 27) & 3) === 1 && sidBits > split;
     let base: number;
     if (twoLevel) {
       const l1Bytes = Math.max(8 * 2 ** Math.max(sidBits - split, 0), 64);
@@ -117,12 +127,17 @@ export class SmmuDriver {
     const eq = Math.min(opts.eventqLog2 ?? 7, (idr1 >>> 16) & 0x1f);
     this.cmdq = { base: alloc.alloc(Math.max(16 * 2 ** cq, 32)), log2: cq };
     this.eventq = { base: alloc.alloc(Math.max(32 * 2 ** eq, 32)), log2: eq };
-    this.syncAddr = alloc.alloc(64);
-    if (!twoLevel) for (let sid = 0; sid < 2 ** sidBits; sid++) this.writeInitialSte(base + sid * 64);
+    // Only a driver that polls for CMD_SYNC MSIs needs the word: without one, the tables
+    // allocated later sit where they would without this feature.
+    this.syncAddr = opts.msiSync ? alloc.alloc(64) : null;
+    if (!twoLevel) this.initStes(base, 2 ** sidBits);
   }
 
-  private writeInitialSte(addr: number): void {
-    writeDwords(this.mem, addr, this.opts.defaultSte === 'bypass' ? steBypass() : steAbort());
+  /** Fills a table fresh from the allocator (zeroed) with the default STE, non-zero dwords only. */
+  private initStes(base: number, count: number): void {
+    const ste = this.opts.defaultSte === 'bypass' ? steBypass() : steAbort();
+    const words = ste.flatMap((v, i) => (v === 0n ? [] : [{ off: i * 8, lo: Number(v & 0xffff_ffffn), hi: Number(v >> 32n) }]));
+    for (let n = 0; n < count; n++) for (const w of words) this.mem.write64(base + n * 64 + w.off, w.lo, w.hi);
   }
 
   /** arm_smmu_device_reset(): programs and enables the SMMU. */
@@ -130,6 +145,7 @@ export class SmmuDriver {
     const s = this.smmu;
     if ((s.mmioRead(REG.CR0) & CR0.SMMUEN) !== 0) s.mmioWrite(REG.GBPA, GBPA.UPDATE | GBPA.ABORT);
     s.mmioWrite(REG.CR0, 0);
+    this.cmdqRunning = false;
     // CR1: ISH, WBRA for tables and queues.
     s.mmioWrite(REG.CR1, (3 << 10) | (1 << 8) | (1 << 6) | (3 << 4) | (1 << 2) | 1);
     s.mmioWrite(REG.CR2, CR2.PTM | ((this.opts.recordInvalidSid ?? true) ? CR2.RECINVSID : 0));
@@ -140,6 +156,7 @@ export class SmmuDriver {
     s.mmioWrite(REG.CMDQ_PROD, 0);
     s.mmioWrite(REG.CMDQ_CONS, 0);
     s.mmioWrite(REG.CR0, CR0.CMDQEN);
+    this.cmdqRunning = true;
     this.submit(cmd.cfgiAll());
     this.sync();
     this.submit(cmd.tlbiNsnhAll());
@@ -150,6 +167,11 @@ export class SmmuDriver {
     s.mmioWrite(REG.CR0, CR0.CMDQEN | CR0.EVENTQEN);
     s.mmioWrite(REG.IRQ_CTRL, 5);
     s.mmioWrite(REG.CR0, CR0.CMDQEN | CR0.EVENTQEN | CR0.SMMUEN);
+  }
+
+  /** CR0ACK.SMMUEN: the SMMU took the enable. */
+  get enabled(): boolean {
+    return (this.smmu.mmioRead(REG.CR0ACK) & CR0.SMMUEN) !== 0;
   }
 
   // ---------------------------------------------------------------- command queue
@@ -172,6 +194,7 @@ export class SmmuDriver {
         const err = (cons >>> 24) & 0x7f;
         if ((s.activeGlobalErrors & GERROR.CMDQ_ERR) === 0) throw new Error('command queue did not advance');
         error = err === CERROR.ILL ? 'ILL' : err === CERROR.ABT ? 'ABT' : 'ATC_INV_SYNC';
+        this.cmdqErrors.push(`CMDQ error (cons 0x${cons.toString(16)}): ${error}, command 0x${(c[0] & 0xffn).toString(16)} skipped`);
         // Replace the failing command with CMD_SYNC and acknowledge the error.
         const ea = this.cmdq.base + ((cons & wrapMask) % n) * 16;
         const sy = cmd.sync();
@@ -187,7 +210,7 @@ export class SmmuDriver {
 
   /** CMD_SYNC; with msiSync the completion MSI is checked like Linux's polling. */
   sync(): CmdqOutcome {
-    if (this.opts.msiSync) {
+    if (this.syncAddr !== null) {
       const data = ++this.syncSeq;
       const r = this.submit(cmd.sync({ addr: this.syncAddr, data }));
       if (this.mem.read32(this.syncAddr) !== data) throw new Error('CMD_SYNC MSI was not written');
@@ -198,27 +221,49 @@ export class SmmuDriver {
 
   // ---------------------------------------------------------------- stream table
 
+  /** Does the stream table have an entry for `sid` (Linux arm_smmu_sid_in_range)? */
+  holds(sid: number): boolean {
+    return Number.isInteger(sid) && sid >= 0 && sid < 2 ** this.strtab.log2;
+  }
+
+  /** Address of the STE for `sid` if the table has one now (no level-2 table is created). */
+  steAt(sid: number): number | null {
+    const st = this.strtab;
+    if (!this.holds(sid)) return null;
+    if (!st.twoLevel) return st.base + sid * 64;
+    const l2 = this.l2.get(Math.floor(sid / 2 ** st.split));
+    return l2 === undefined ? null : l2 + (sid % 2 ** st.split) * 64;
+  }
+
+  /** Level-1 indexes (StreamID >> SPLIT) that have a level-2 table, in allocation order. */
+  l2Tables(): number[] {
+    return [...this.l2.keys()];
+  }
+
   /** Address of the STE for `sid`, creating its level-2 table like arm_smmu_init_l2_strtab. */
   steAddr(sid: number): number {
     const st = this.strtab;
-    if (sid >= 2 ** st.log2) throw new RangeError(`StreamID ${sid} outside the ${st.log2}-bit stream table`);
+    if (!this.holds(sid)) throw new RangeError(`StreamID ${sid} outside the ${st.log2}-bit stream table`);
     if (!st.twoLevel) return st.base + sid * 64;
     const l1 = Math.floor(sid / 2 ** st.split);
     let l2 = this.l2.get(l1);
     if (l2 === undefined) {
       const size = 64 * 2 ** st.split;
       l2 = this.alloc.alloc(size);
-      for (let i = 0; i < 2 ** st.split; i++) this.writeInitialSte(l2 + i * 64);
+      this.initStes(l2, 2 ** st.split);
       this.mem.writeU64(st.base + l1 * 8, l1std(l2, st.split + 1));
       this.l2.set(l1, l2);
-      this.submit(cmd.cfgiSte(sid, false));
-      this.sync();
+      if (this.cmdqRunning) {
+        this.submit(cmd.cfgiSte(sid, false));
+        this.sync();
+      }
     }
     return l2 + (sid % 2 ** st.split) * 64;
   }
 
   writeSte(sid: number, ste: Dwords): void {
     writeDwords(this.mem, this.steAddr(sid), ste);
+    if (!this.cmdqRunning) return;
     this.submit(cmd.cfgiSte(sid));
     this.sync();
   }
@@ -228,6 +273,15 @@ export class SmmuDriver {
   }
   attachBypass(sid: number): void {
     this.writeSte(sid, steBypass());
+  }
+
+  /**
+   * Bypass STEs for the StreamIDs [first, last] the table holds, in StreamID order, as
+   * arm_smmu_rmr_install_bypass_ste does for an RMR (a broken one may name more than exist).
+   */
+  attachBypassRange(first: number, last: number): void {
+    const ste = steBypass();
+    for (let sid = Math.max(first, 0); sid <= Math.min(last, 2 ** this.strtab.log2 - 1); sid++) this.writeSte(sid, ste);
   }
 
   // ---------------------------------------------------------------- domains
@@ -252,18 +306,25 @@ export class SmmuDriver {
     return { vmid: d.vmid, ...d.pt.s2, ps: this.oas };
   }
 
+  /** A CD table of one entry (no substreams) holding the domain's CD; returns its address. */
+  writeCdTable(d: S1Domain): number {
+    const cdAddr = this.alloc.alloc(64);
+    writeDwords(this.mem, cdAddr, d.cd);
+    return cdAddr;
+  }
+
   /**
-   * Attaches a stage-1 domain. With `ssidBits` the stream gets a CD table (linear up to 1024
-   * CDs, else 2-level with 64K leaves, as Linux) and S1DSS = SSID0; the domain is CD 0.
+   * Attaches a stage-1 domain; returns the CD table address (S1ContextPtr). With `ssidBits` the
+   * stream gets a CD table (linear up to 1024 CDs, else 2-level with 64K leaves, as Linux) and
+   * S1DSS = SSID0; the domain is CD 0.
    */
-  attachS1(sid: number, d: S1Domain, o: { ssidBits?: number } = {}): void {
+  attachS1(sid: number, d: S1Domain, o: { ssidBits?: number } = {}): number {
     const bits = Math.min(o.ssidBits ?? 0, this.ssidBits);
     if (bits === 0) {
-      const cdAddr = this.alloc.alloc(64);
-      writeDwords(this.mem, cdAddr, d.cd);
+      const cdAddr = this.writeCdTable(d);
       this.cdTables.delete(sid);
       this.writeSte(sid, steS1({ cdTable: cdAddr }));
-      return;
+      return cdAddr;
     }
     const linear = bits <= 10 || ((this.smmu.mmioRead(REG.IDR0) >>> 19) & 1) === 0;
     const t: CdTable = linear
@@ -272,6 +333,7 @@ export class SmmuDriver {
     this.cdTables.set(sid, t);
     writeDwords(this.mem, this.cdSlot(t, 0), d.cd);
     this.writeSte(sid, steS1({ cdTable: t.base, s1Fmt: t.s1Fmt, s1CdMax: bits, s1Dss: 2 }));
+    return t.base;
   }
 
   private cdSlot(t: CdTable, ssid: number): number {

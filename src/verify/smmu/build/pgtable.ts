@@ -8,7 +8,7 @@
  * host table, or an IPA view (through a stage-2 table) for a guest's stage-1 tables.
  */
 import { blockAllowed, levelShift, s1StartLevel, s2GeometryError } from '../config';
-import { PhysMem } from '../physmem';
+import { CHUNK_SIZE, PhysMem } from '../physmem';
 import type { Granule } from './encode';
 
 const TWO32 = 4294967296;
@@ -20,9 +20,16 @@ export interface MemView {
   write64(addr: number, lo: number, hi: number): void;
 }
 
-/** Bump allocator of zeroed, naturally aligned blocks of physical memory. */
+/**
+ * Bump allocator of zeroed, naturally aligned blocks of physical memory. Its range belongs to
+ * it: memory it backed itself and has not handed out yet is known to be zero, so only memory
+ * someone else backed (or wrote) is cleared.
+ */
 export class PageAllocator {
   private nextFree: number;
+  /** [clean, cleanEnd): backed by this allocator, not handed out, still zero. */
+  private clean = 0;
+  private cleanEnd = 0;
   constructor(
     readonly mem: PhysMem,
     readonly base: number,
@@ -34,11 +41,25 @@ export class PageAllocator {
     const a = Math.ceil(this.nextFree / align) * align;
     if (a + size > this.limit) throw new RangeError(`allocator [0x${this.base.toString(16)}, 0x${this.limit.toString(16)}) exhausted`);
     this.nextFree = a + size;
-    this.mem.fill(a, size, 0);
+    this.zero(a, size);
     return a;
   }
   get used(): number {
     return this.nextFree - this.base;
+  }
+  private zero(a: number, size: number): void {
+    const end = a + size;
+    let fresh = false;
+    for (let c = a; c < end; ) {
+      const next = Math.min(end, (Math.floor(c / CHUNK_SIZE) + 1) * CHUNK_SIZE);
+      const backed = this.mem.isBacked(c);
+      fresh = !backed || (c >= this.clean && next <= this.cleanEnd);
+      if (!backed) this.mem.back(c, next - c);
+      else if (!fresh) this.mem.fill(c, next - c, 0);
+      c = next;
+    }
+    this.clean = fresh ? end : 0;
+    this.cleanEnd = fresh ? Math.ceil(end / CHUNK_SIZE) * CHUNK_SIZE : 0;
   }
 }
 
