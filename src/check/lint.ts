@@ -30,9 +30,9 @@ const IORT_REDERIVED = new Set(['IOT3105', 'IOT3106', 'IOT3112', 'IOT3113', 'IOT
 
 function decodeFailed(file: string, what: string, diags: Diagnostic[]): Diagnostic {
   const first = diags.find((d) => d.severity === 'error');
-  // Located where the decoder gave up, so that this summary points at a byte like the rest.
+  // About the whole table, so located at its first byte (every diagnostic carries a location).
   return makeDiag(ENGINE_CODES.lintDecodeFailed, `${what} could not be decoded, so no check ran${first ? ` (${first.code})` : ''}`, {
-    loc: { file, byteOffset: first?.loc?.byteOffset ?? 0 },
+    loc: { file, byteOffset: 0 },
   });
 }
 

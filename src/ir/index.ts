@@ -17,7 +17,7 @@ export const MAX_DIAGNOSTICS = 100;
  * Blocks in one machine. The large example has 60; lowering, the checks and both encoders take
  * time in proportion to the blocks (about 0.1 ms each), so the limit bounds a build.
  */
-export const MAX_BLOCKS = 2048;
+export const MAX_BLOCKS = 16384;
 
 function capped(ds: Diagnostic[]): Diagnostic[] {
   const sorted = sortDiagnostics(ds);

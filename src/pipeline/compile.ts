@@ -16,7 +16,9 @@ import { buildFdt } from '../backends/fdt/encode';
 import { decodeDtb } from '../backends/fdt/decode';
 import { toDts } from '../backends/fdt/dts';
 import type { OutputFile } from '../cli/output';
-import { proveForBuild, type BuildProof } from './prove';
+import { proveForBuild, SELF_DTB_CAP, type BuildProof } from './prove';
+import { MAX_DTB_BYTES } from '../backends/fdt/decode';
+import { makeDiag, defineCodes } from '../diag/diagnostic';
 
 export interface CompileOptions {
   checks?: CheckOptions;
@@ -38,6 +40,10 @@ export interface CompileResult {
   /** Per-stage wall time in ms, for the benchmarks. */
   timings: Record<string, number>;
 }
+
+export const PIPELINE_CODES = defineCodes({
+  dtbTooLargeForLinux: { code: 'IOT7010', severity: 'warning', title: 'emitted DTB is larger than Linux arm64 accepts' },
+});
 
 export const IORT_FILE = 'iort.bin';
 export const DTB_FILE = 'machine.dtb';
@@ -80,6 +86,15 @@ export function compile(source: Uint8Array, file: string, opts: CompileOptions =
   diagnostics.push(...fdt.diagnostics);
   if (!iort.bytes || !fdt.value || hasErrors(diagnostics)) return fail(ir);
 
+  if (fdt.value.length > MAX_DTB_BYTES)
+    diagnostics.push(
+      makeDiag(
+        PIPELINE_CODES.dtbTooLargeForLinux,
+        `machine.dtb is ${fdt.value.length} bytes; Linux arm64 refuses a DTB over ${MAX_DTB_BYTES} bytes (MAX_FDT_SIZE)`,
+        { loc: { file: DTB_FILE } },
+        { help: 'boot with ACPI (the IORT has no such limit) or split the machine' },
+      ),
+    );
   const outputs: OutputFile[] = [
     { name: IORT_FILE, bytes: iort.bytes },
     { name: DTB_FILE, bytes: fdt.value },
@@ -108,7 +123,7 @@ function dumps(iortBytes: Uint8Array, dtb: Uint8Array, diagnostics: Diagnostic[]
   const it = decodeIort(iortBytes, IORT_FILE);
   diagnostics.push(...it.diagnostics);
   if (it.value) out.push({ name: IORT_DUMP_FILE, bytes: new TextEncoder().encode(dumpIort(it.value, IORT_FILE)) });
-  const dt = decodeDtb(dtb, DTB_FILE);
+  const dt = decodeDtb(dtb, DTB_FILE, { maxBytes: SELF_DTB_CAP });
   diagnostics.push(...dt.diagnostics);
   if (dt.value) out.push({ name: DTS_FILE, bytes: new TextEncoder().encode(toDts(dt.value)) });
   return out;

@@ -42,6 +42,12 @@ export const MAX_DTB_BYTES = 2 * 1024 * 1024;
 
 export interface DecodeOptions {
   maxDepth?: number;
+  /**
+   * Size cap; defaults to MAX_DTB_BYTES. Only a blob iotopo emitted itself (the build's own
+   * proof and dump) may raise it: the build warns separately when its output is over Linux's
+   * limit, and a very large generated machine must still be provable.
+   */
+  maxBytes?: number;
 }
 
 export function decodeDtb(bytes: Uint8Array, file: string, opts: DecodeOptions = {}): Result<FdtTree> {
@@ -54,8 +60,9 @@ export function decodeDtb(bytes: Uint8Array, file: string, opts: DecodeOptions =
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u32 = (o: number) => dv.getUint32(o, false);
 
-  if (bytes.length > MAX_DTB_BYTES) {
-    err(C.tooLarge, `input is ${bytes.length} bytes; a DTB may be at most ${MAX_DTB_BYTES} (2 MiB, Linux arm64 MAX_FDT_SIZE)`, 0, 4);
+  const maxBytes = opts.maxBytes ?? MAX_DTB_BYTES;
+  if (bytes.length > maxBytes) {
+    err(C.tooLarge, `input is ${bytes.length} bytes; a DTB may be at most ${maxBytes}${maxBytes === MAX_DTB_BYTES ? ' (2 MiB, Linux arm64 MAX_FDT_SIZE)' : ''}`, 0, 4);
     return fail();
   }
   if (bytes.length < 4 || u32(0) !== FDT_MAGIC) {

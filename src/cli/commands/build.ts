@@ -24,7 +24,7 @@ import { diffLines, formatDiff } from '../../util/linediff';
 import { toJson } from '../../util/json';
 import { EXIT_INPUT, EXIT_OK, type Format, type Io, UsageError } from '../io';
 import { formatOption } from '../run';
-import { type OutputFile, OutputError, writeOutputsAtomically } from '../output';
+import { type OutputFile, OutputError, type OutputSet, OUTPUT_CODES, writeOutputSets } from '../output';
 
 interface BuildOpts {
   out?: string;
@@ -143,6 +143,7 @@ Exit status: 0 built (or unchanged), 1 an input has errors or an output differs,
 
     if (!failed) {
       if (opts.check) {
+        const updates: OutputSet[] = [];
         for (const { file, res } of results) {
           const dir = dirFor(opts.check, file);
           const rows: (typeof report)[number]['outputs'] = [];
@@ -164,12 +165,14 @@ Exit status: 0 built (or unchanged), 1 an input has errors or an output differs,
             }
             rows.push({ path, bytes: o.bytes.length, sha256: sha256(o.bytes), status });
           }
-          if (opts.update && toWrite.length) writeOrThrow(dir, toWrite);
+          if (opts.update && toWrite.length) updates.push({ dir, files: toWrite });
           report.push({ file, outputs: rows, proof: res.proof?.summary });
         }
+        // Every directory's changes in one all-or-nothing write.
+        if (updates.length) writeOrThrow(updates);
       } else {
         const plan = results.map(({ file, res }) => ({ file, dir: dirFor(opts.out!, file), res }));
-        for (const p of plan) writeOrThrow(p.dir, p.res.outputs!);
+        writeOrThrow(plan.map((p) => ({ dir: p.dir, files: p.res.outputs! })));
         for (const p of plan) {
           const rows = p.res.outputs!.map((o) => ({ path: join(p.dir, o.name), bytes: o.bytes.length, sha256: sha256(o.bytes) }));
           report.push({ file: p.file, outputs: rows, proof: p.res.proof?.summary });
@@ -196,11 +199,12 @@ Exit status: 0 built (or unchanged), 1 an input has errors or an output differs,
   });
 }
 
-function writeOrThrow(dir: string, files: OutputFile[]): void {
+/** All output directories of the run at once: either every file is in place or none changed. */
+function writeOrThrow(sets: OutputSet[]): void {
   try {
-    writeOutputsAtomically(dir, files);
+    writeOutputSets(sets);
   } catch (e) {
-    if (e instanceof OutputError) throw new UsageError(e.message, 'IOT7004');
+    if (e instanceof OutputError) throw new UsageError(e.message, OUTPUT_CODES.WRITE_FAILED.code);
     throw e;
   }
 }

@@ -33,17 +33,14 @@ function forSchema(v: unknown): unknown {
 }
 
 const MAX_SCHEMA_ERRORS = 50;
-/**
- * ajv's allErrors mode reports every failing item: a list of 500k wrong items is millions of
- * error objects. Only the first MAX_SCHEMA_ERRORS are shown, so only a bounded prefix is read.
- */
-const MAX_AJV_ERRORS = 1e9;
 
 export function validateYamlSchema(js: unknown, ctx: YamlCtx): Diagnostic[] {
   const validate = getValidator();
   if (validate(forSchema(js))) return [];
   // A bad map key gives a `pattern` error (with propertyName) and a `propertyNames` one: keep one.
-  const errors = reduce((validate.errors ?? []).slice(0, MAX_AJV_ERRORS).filter((e) => !(e.keyword === 'pattern' && e.propertyName !== undefined)));
+  // allErrors reports every bad item (one error or more per value, and a document holds at most
+  // MAX_YAML_NODES values), so everything below must stay linear in the number of errors.
+  const errors = reduce((validate.errors ?? []).filter((e) => !(e.keyword === 'pattern' && e.propertyName !== undefined)));
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   for (const e of errors.slice(0, MAX_SCHEMA_ERRORS)) {

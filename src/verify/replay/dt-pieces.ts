@@ -109,8 +109,9 @@ const sameShape = (a: DtShape, b: DtShape) =>
   a.bridge === b.bridge && a.smmu === b.smmu && a.its === b.its && sameAff(a.sid, b.sid) && sameAff(a.dev, b.dev);
 
 export class DtPieces {
-  private readonly phandles: Map<number, FdtNode>;
-  private readonly parents: Map<FdtNode, FdtNode | null>;
+  // Public so that every per-device DT lookup of the proof (dtDirectRegions) shares them.
+  readonly phandles: Map<number, FdtNode>;
+  readonly parents: Map<FdtNode, FdtNode | null>;
   private readonly compiled = new Map<string, { io: CompiledMap; msi: CompiledMap; msiParent: bigint | null }>();
   constructor(readonly interp: DtInterpreter) {
     this.phandles = phandleIndex(interp.root);

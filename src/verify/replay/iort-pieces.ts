@@ -84,7 +84,12 @@ function cutsOf(n: IortNode, skip: number | null): number[] {
   return cuts;
 }
 
-class Walker {
+/**
+ * Walks one table. Its indexes (nodes by offset, each node's cut points) depend on the table
+ * only: a proof walks every segment four times (IOMMU and MSI, coalesced and raw) and passes
+ * one walker to all of them, since a fresh one per walk re-indexed the whole table per segment.
+ */
+export class IortWalker {
   private readonly byOffset: Map<number, number>;
   private readonly cuts = new Map<number, { skip: number | null; cuts: number[] }>();
   constructor(readonly t: IortTable) {
@@ -142,19 +147,19 @@ const sameEnd = (a: WalkEnd, b: WalkEnd) => a.node === b.node && a.failedAtStart
  * `raw`: keep the walk's own split points (every mapping boundary, the -EAGAIN IDs) instead of
  * joining neighbours with equal outcomes; Linux's FW_BUG messages only change there.
  */
-export function walkPieces(t: IortTable, segment: number, want: LookupKind, raw = false): Piece<WalkEnd>[] {
+export function walkPieces(t: IortTable, segment: number, want: LookupKind, raw = false, walker?: IortWalker): Piece<WalkEnd>[] {
   const rc = findRootComplex(t, segment);
   if (!rc) return [{ lo: 0, hi: RID_MAX, v: { node: null, id: null, failedAtStart: true } }];
   const out: Piece<WalkEnd>[] = [];
-  new Walker(t).walk(rc.index, { k: 1, c: 0 }, 0, RID_MAX, 0, want, out);
+  (walker ?? new IortWalker(t)).walk(rc.index, { k: 1, c: 0 }, 0, RID_MAX, 0, want, out);
   out.sort((a, b) => a.lo - b.lo);
   return raw ? out : coalesce(out, sameEnd);
 }
 
 /** What the IORT says for every RID of a segment, as pieces. */
-export function iortPieces(t: IortTable, segment: number, raw = false): Piece<IortShape>[] {
-  const io = walkPieces(t, segment, 'iommu', raw);
-  const msi = walkPieces(t, segment, 'msi', raw);
+export function iortPieces(t: IortTable, segment: number, raw = false, walker?: IortWalker): Piece<IortShape>[] {
+  const io = walkPieces(t, segment, 'iommu', raw, walker);
+  const msi = walkPieces(t, segment, 'msi', raw, walker);
   return mergePieces<[WalkEnd, WalkEnd]>([io, msi]).map((p) => {
     const [a, b] = p.v;
     return {

@@ -32,6 +32,8 @@ export interface ProveInput {
   files?: { iort?: string; dtb?: string };
   /** Counterexamples kept (more are counted). Default 10. */
   maxCounterexamples?: number;
+  /** DTB size cap for decoding (default: the decoder's untrusted-input limit). */
+  maxDtbBytes?: number;
 }
 
 function emptySummary(): ProofSummary {
@@ -170,7 +172,7 @@ export function proveTables(input: ProveInput): ProofReport {
     const t = di.value;
     let dt: DtContext | null = null;
     if (input.dtb) {
-      const dd = decodeDtb(input.dtb, files.dtb);
+      const dd = decodeDtb(input.dtb, files.dtb, { maxBytes: input.maxDtbBytes });
       f.pass(dd.diagnostics);
       if (!dd.value || hasErrors(dd.diagnostics)) {
         f.note(C.dtbUnreadable, `${files.dtb}: the DTB cannot be decoded; nothing can be proven`);

@@ -21,7 +21,7 @@ import type { IntentShape } from './intent';
 import { affAt, bdf, hex, type Piece, splitAt } from './pieces';
 import { PageAllocator } from '../smmu/build/pgtable';
 import { DEV_STRIDE, DEV_WINDOW, type Domain, DomainFactory, type DomainKind, GITS_TRANSLATER, type IdentityRange, ITS_FRAME, MAX_SID_BITS, MSI_IOVA, MSI_IOVA_SIZE, probeSmmu, type ReplaySmmu, unionRanges } from './domains';
-import { iortRmrStreams, irRmrStreams, rmrFor, type RmrStreams, dtDeviceNode, dtDirectRegions } from './rmr';
+import { iortRmrStreams, irRmrStreams, rmrBySmmu, rmrFor, type RmrStreams, dtDeviceNode, dtDirectRegions } from './rmr';
 import { itsTidOf, type Merged, pieceAt, type ProofContext, smmuBaseOf } from './context';
 import { tracesFor } from './resolve';
 
@@ -105,6 +105,18 @@ function busyRanges(ctx: ProofContext): Busy[] {
   return out;
 }
 
+/** Index of the first element >= v in an ascending array (its length when there is none). */
+function firstAtOrAfter(xs: readonly number[], v: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (xs[m]! < v) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
+}
+
 function pick(busy: Busy[], size: number, candidates: number[]): number {
   for (const c of candidates) if (c + size <= LIMIT48 && !busy.some(([a, e]) => c < e && a < c + size)) return c;
   // Every candidate collides: shift past the highest busy range below 2^48.
@@ -118,7 +130,19 @@ export class Replay {
   private readonly rigs = new Map<number, ReplaySmmu>();
   private readonly iortRmr: RmrStreams[];
   private readonly irRmr: RmrStreams[] | null;
+  // Per-SMMU views of the lists above (same order): every per-device and per-SMMU RMR lookup
+  // used to scan all RMRs of the machine, which made the proof quadratic in its size.
+  private readonly iortRmrBy: Map<bigint, RmrStreams[]>;
+  private readonly irRmrBy: Map<bigint, RmrStreams[]> | null;
+  /** The config's SMMU for a base (the first one, as `find` would pick). */
+  private readonly irSmmuBy = new Map<bigint, NonNullable<ProofContext['ir']>['smmus'][number]>();
   private devs: Dev[] = [];
+  /** Devices that got a domain, in device order (fixed once attachDevices has run). */
+  private withDomain: Dev[] = [];
+  private segIndex: Map<number, ProofContext['segments'][number]> | null = null;
+  private irSmmuById: Map<string, NonNullable<ProofContext['ir']>['smmus'][number]> | null = null;
+  /** Per SMMU node / base, what maxSid and reachableSpans need from every segment (built once). */
+  private sidIndex: { cfgMax: Map<string, number>; pieceMax: Map<number, number>; sidRanges: Map<bigint, [number, number][]> } | null = null;
   private readonly bySid = new Map<ReplaySmmu, Map<number, Dev>>();
   private alloc!: PageAllocator;
   private domains!: DomainFactory;
@@ -126,6 +150,9 @@ export class Replay {
   constructor(readonly ctx: ProofContext) {
     this.iortRmr = iortRmrStreams(ctx.t);
     this.irRmr = ctx.ir ? irRmrStreams(ctx.ir) : null;
+    this.iortRmrBy = rmrBySmmu(this.iortRmr);
+    this.irRmrBy = this.irRmr ? rmrBySmmu(this.irRmr) : null;
+    for (const x of ctx.ir?.smmus ?? []) if (!this.irSmmuBy.has(x.base)) this.irSmmuBy.set(x.base, x);
   }
 
   run(): void {
@@ -173,7 +200,8 @@ export class Replay {
   }
 
   private shapeAt(segment: number, rid: number): Merged | null {
-    const sp = this.ctx.segments.find((s) => s.segment === segment);
+    this.segIndex ??= new Map([...this.ctx.segments].reverse().map((s) => [s.segment, s]));
+    const sp = this.segIndex.get(segment);
     return sp ? (pieceAt(sp.pieces, rid)?.v ?? null) : null;
   }
 
@@ -183,18 +211,27 @@ export class Replay {
     if (ir) {
       for (const d of ir.devices) list.push({ id: d.id, segment: d.segment, rid: d.rid, synthetic: false });
     } else {
+      // segment:rid -> entry, so that DT endpoints find their synthetic twin without a scan.
+      const listed = new Map<string, (typeof list)[number]>();
       for (const sp of this.ctx.segments) {
         for (let bus = 0; bus < 256; bus++) {
           const v = pieceAt(sp.pieces, bus << 8)!.v;
           // A synthetic device without an SMMU has nothing to replay beyond its resolution.
-          if (v[0].smmuNode !== null) list.push({ id: `bus ${bdf(sp.segment, bus << 8)}`, segment: sp.segment, rid: bus << 8, synthetic: true });
+          if (v[0].smmuNode === null) continue;
+          const e = { id: `bus ${bdf(sp.segment, bus << 8)}`, segment: sp.segment, rid: bus << 8, synthetic: true };
+          list.push(e);
+          if (!listed.has(`${e.segment}:${e.rid}`)) listed.set(`${e.segment}:${e.rid}`, e);
         }
         // DT endpoint nodes (e.g. RMR consumers) are real functions too.
         if (this.ctx.dt)
           for (const x of this.dtDeviceRids(sp.segment)) {
-            const known = list.find((l) => l.segment === sp.segment && l.rid === x);
+            const known = listed.get(`${sp.segment}:${x}`);
             if (known) known.synthetic = false;
-            else list.push({ id: `DT ${bdf(sp.segment, x)}`, segment: sp.segment, rid: x, synthetic: false });
+            else {
+              const e = { id: `DT ${bdf(sp.segment, x)}`, segment: sp.segment, rid: x, synthetic: false };
+              list.push(e);
+              listed.set(`${e.segment}:${e.rid}`, e);
+            }
           }
       }
       if (list.length > MAX_SYNTHETIC_DEVICES) {
@@ -253,7 +290,7 @@ export class Replay {
       kind: this.kindFor(smmuBase),
       devPa: 0,
       iova: 0,
-      osRmr: smmuBase === null || sid === null ? [] : rmrFor(this.iortRmr, smmuBase, sid).flatMap((r) => r.ranges),
+      osRmr: smmuBase === null || sid === null ? [] : rmrFor(this.iortRmrBy, smmuBase, sid).flatMap((r) => r.ranges),
       expectRmr,
       osIts: osItsB === null ? null : Number(osItsB),
       expectIts: expectIts === null ? null : Number(expectIts),
@@ -263,16 +300,17 @@ export class Replay {
   }
 
   private expectedRmr(smmuBase: bigint, sid: number, nv: IntentShape | null): RmrStreams[] {
-    if (this.irRmr && nv) {
+    if (this.irRmrBy && nv) {
       const ir = this.ctx.ir!;
-      const s = nv.smmu ? ir.smmus.find((x) => x.id === nv.smmu) : undefined;
-      return s ? rmrFor(this.irRmr, s.base, sid) : [];
+      this.irSmmuById ??= new Map([...ir.smmus].reverse().map((x) => [x.id, x]));
+      const s = nv.smmu ? this.irSmmuById.get(nv.smmu) : undefined;
+      return s ? rmrFor(this.irRmrBy, s.base, sid) : [];
     }
-    return rmrFor(this.iortRmr, smmuBase, sid);
+    return rmrFor(this.iortRmrBy, smmuBase, sid);
   }
 
   private kindFor(base: bigint | null): DomainKind {
-    const s = base === null ? undefined : this.ctx.ir?.smmus.find((x) => x.base === base);
+    const s = base === null ? undefined : this.irSmmuBy.get(base);
     if (!s) return 's1';
     if (s.stage === 'nested' && s.host !== null) return 'nested';
     return s.stage === 's2' ? 's2' : 's1';
@@ -281,21 +319,42 @@ export class Replay {
   /** Largest StreamID the machine can emit towards an SMMU: the config's, else the IORT's. */
   private maxSid(nodeIdx: number, base: bigint): number {
     const { ir } = this.ctx;
+    const ix = this.sids();
     let max = -1;
-    const s = ir?.smmus.find((x) => x.base === base);
+    const s = this.irSmmuBy.get(base);
     if (ir && s) {
-      for (const seg of ir.segments)
-        for (const r of seg.ridMap) if (r.target.kind === 'smmu' && r.target.smmu === s.id) max = Math.max(max, r.target.streamBase + r.count - 1);
-      for (const r of this.irRmr ?? []) if (r.smmuBase === base) max = Math.max(max, r.last);
+      max = Math.max(max, ix.cfgMax.get(s.id) ?? -1);
+      for (const r of this.irRmrBy?.get(base) ?? []) max = Math.max(max, r.last);
     }
-    if (max < 0) {
-      for (const sp of this.ctx.segments)
-        for (const p of sp.iort) {
-          const iv = p.v;
-          if (iv.smmuNode === nodeIdx && iv.sid) max = Math.max(max, affAt(iv.sid, p.lo), affAt(iv.sid, p.hi));
-        }
-    }
+    if (max < 0) max = ix.pieceMax.get(nodeIdx) ?? -1;
     return Math.max(0, Math.min(max, 2 ** MAX_SID_BITS - 1));
+  }
+
+  /**
+   * One pass over the config's RID maps and the IORT pieces of every segment for all SMMUs:
+   * a pass per SMMU made bringing up the SMMUs quadratic (SMMUs x segments).
+   */
+  private sids(): NonNullable<Replay['sidIndex']> {
+    if (this.sidIndex) return this.sidIndex;
+    const cfgMax = new Map<string, number>();
+    for (const seg of this.ctx.ir?.segments ?? [])
+      for (const r of seg.ridMap) if (r.target.kind === 'smmu') cfgMax.set(r.target.smmu, Math.max(cfgMax.get(r.target.smmu) ?? -1, r.target.streamBase + r.count - 1));
+    const pieceMax = new Map<number, number>();
+    const sidRanges = new Map<bigint, [number, number][]>();
+    for (const sp of this.ctx.segments)
+      for (const p of sp.iort) {
+        const iv = p.v;
+        if (!iv.sid) continue;
+        const a = affAt(iv.sid, p.lo);
+        const b = affAt(iv.sid, p.hi);
+        if (iv.smmuNode !== null) pieceMax.set(iv.smmuNode, Math.max(pieceMax.get(iv.smmuNode) ?? -1, a, b));
+        const base = smmuBaseOf(this.ctx.t, iv.smmuNode);
+        if (base === null) continue;
+        let l = sidRanges.get(base);
+        if (!l) sidRanges.set(base, (l = []));
+        l.push([Math.min(a, b), Math.max(a, b)]);
+      }
+    return (this.sidIndex = { cfgMax, pieceMax, sidRanges });
   }
 
   /**
@@ -304,14 +363,8 @@ export class Replay {
    */
   private reachableSpans(base: bigint, split: number): number[] {
     const out = new Set<number>();
-    for (const sp of this.ctx.segments)
-      for (const p of sp.iort) {
-        const iv = p.v;
-        if (!iv.sid || smmuBaseOf(this.ctx.t, iv.smmuNode) !== base) continue;
-        const a = affAt(iv.sid, p.lo);
-        const b = affAt(iv.sid, p.hi);
-        for (let x = Math.floor(Math.min(a, b) / 2 ** split); x <= Math.floor(Math.max(a, b) / 2 ** split); x++) out.add(x);
-      }
+    for (const [a, b] of this.sids().sidRanges.get(base) ?? [])
+      for (let x = Math.floor(a / 2 ** split); x <= Math.floor(b / 2 ** split); x++) out.add(x);
     return [...out].sort((x, y) => x - y);
   }
 
@@ -329,9 +382,13 @@ export class Replay {
       const st = rig.drv.strtab;
       const spans = st.twoLevel ? this.reachableSpans(n.base, st.split) : [0];
       const span = 2 ** (st.twoLevel ? st.split : st.log2);
-      for (const r of this.iortRmr) {
-        if (r.smmuBase !== n.base) continue;
-        for (const x of spans) rig.drv.attachBypassRange(Math.max(r.first, x * span), Math.min(r.last, x * span + span - 1));
+      // Only the spans an RMR overlaps (the others would be empty ranges): spans x RMRs of a
+      // large SMMU would be quadratic.
+      for (const r of this.iortRmrBy.get(n.base) ?? []) {
+        for (let i = firstAtOrAfter(spans, Math.floor(r.first / span)); i < spans.length && spans[i]! * span <= r.last; i++) {
+          const x = spans[i]!;
+          rig.drv.attachBypassRange(Math.max(r.first, x * span), Math.min(r.last, x * span + span - 1));
+        }
       }
       rig.drv.reset();
       if (!rig.drv.enabled) this.ctx.f.note(C.internal, `${rig.label}: SMMUEN did not stick`);
@@ -342,6 +399,7 @@ export class Replay {
   }
 
   private attachDevices(): void {
+    const rigRmrs = new Map<bigint, IdentityRange[]>();
     for (const d of this.devs) {
       const node = d.v[0].smmuNode;
       d.rig = node === null ? null : (this.rigs.get(node) ?? null);
@@ -361,7 +419,8 @@ export class Replay {
         d.shared = true;
         continue;
       }
-      const rigRmr = this.iortRmr.filter((r) => r.smmuBase === d.rig!.base).flatMap((r) => r.ranges);
+      let rigRmr = rigRmrs.get(d.rig.base);
+      if (!rigRmr) rigRmrs.set(d.rig.base, (rigRmr = (this.iortRmrBy.get(d.rig.base) ?? []).flatMap((r) => r.ranges)));
       try {
         d.domain = this.domains.attach(d.rig, { kind: d.kind, sid: d.sid, devPa: d.devPa, iova: d.iova, rmr: d.osRmr, itsBase: d.osIts }, rigRmr);
         this.bySid.get(d.rig)!.set(d.sid, d);
@@ -371,7 +430,8 @@ export class Replay {
         this.ctx.f.note(C.limited, `${d.id} (${bdf(d.segment, d.rid)}): no domain could be built (${d.setupError}); its DMA is not replayed`);
       }
     }
-    this.stats.devices = this.devs.filter((d) => d.domain !== null).length;
+    this.withDomain = this.devs.filter((d) => d.domain !== null);
+    this.stats.devices = this.withDomain.length;
   }
 
   // ---------------------------------------------------------------- evidence
@@ -522,9 +582,10 @@ export class Replay {
   }
 
   private peers(d: Dev): Dev[] {
-    const others = this.devs.filter((e) => e !== d && e.domain !== null);
-    if (others.length <= MAX_ISOLATION_PEERS) return others;
-    const i = this.devs.indexOf(d);
+    // withDomain and d.index (its place in devs) spare a scan of every device per device.
+    const count = this.withDomain.length - (d.domain !== null ? 1 : 0);
+    if (count <= MAX_ISOLATION_PEERS) return this.withDomain.filter((e) => e !== d);
+    const i = d.index;
     const out: Dev[] = [];
     for (let k = 1; out.length < MAX_ISOLATION_PEERS && k < this.devs.length; k++) {
       const e = this.devs[(i + k) % this.devs.length]!;
@@ -536,27 +597,37 @@ export class Replay {
   // ---------------------------------------------------------------- RIDs without a device
 
   private rmrExpected(rig: ReplaySmmu, sid: number): RmrStreams | undefined {
-    return (this.irRmr ?? this.iortRmr).find((r) => r.smmuBase === rig.base && sid >= r.first && sid <= r.last);
+    return ((this.irRmrBy ?? this.iortRmrBy).get(rig.base) ?? []).find((r) => sid >= r.first && sid <= r.last);
   }
 
   private sidCuts(rig: ReplaySmmu): number[] {
     const st = rig.drv.strtab;
     const cuts = [2 ** st.log2];
     for (const s of this.bySid.get(rig)!.keys()) cuts.push(s, s + 1);
-    for (const r of [...this.iortRmr, ...(this.irRmr ?? [])]) if (r.smmuBase === rig.base) cuts.push(r.first, r.last + 1);
+    for (const r of [...(this.iortRmrBy.get(rig.base) ?? []), ...(this.irRmrBy?.get(rig.base) ?? [])]) cuts.push(r.first, r.last + 1);
     for (const i of rig.drv.l2Tables()) cuts.push(i * 2 ** st.split, (i + 1) * 2 ** st.split);
     return cuts;
   }
 
   private replayClasses(): void {
+    // Cuts and device RIDs sorted once, so each piece takes only those inside it (splitAt
+    // ignores the others): scanning them all per piece was quadratic in devices.
     const cutCache = new Map<ReplaySmmu, number[]>();
+    const ridsBySeg = new Map<number, Set<number>>();
+    for (const d of this.devs) {
+      let r = ridsBySeg.get(d.segment);
+      if (!r) ridsBySeg.set(d.segment, (r = new Set()));
+      r.add(d.rid);
+    }
     for (const sp of this.ctx.segments) {
-      const devRids = new Set(this.devs.filter((d) => d.segment === sp.segment).map((d) => d.rid));
+      const devRids = ridsBySeg.get(sp.segment) ?? new Set<number>();
+      const sortedRids = [...devRids].sort((a, b) => a - b);
+      const ridsIn = (lo: number, hi: number) => sortedRids.slice(firstAtOrAfter(sortedRids, lo), firstAtOrAfter(sortedRids, hi + 1));
       for (const p of sp.iort) {
         const iv = p.v;
         const count = p.hi - p.lo + 1;
         if (iv.smmuNode === null) {
-          const skip = [...devRids].filter((r) => r >= p.lo && r <= p.hi).length;
+          const skip = ridsIn(p.lo, p.hi).length;
           this.stats.ridsReplayed += count - skip;
           this.stats.bypassRids += count - skip;
           continue;
@@ -567,10 +638,10 @@ export class Replay {
           continue;
         }
         let cuts = cutCache.get(rig);
-        if (!cuts) cutCache.set(rig, (cuts = this.sidCuts(rig)));
+        if (!cuts) cutCache.set(rig, (cuts = [...new Set(this.sidCuts(rig))].sort((a, b) => a - b)));
         const sid = iv.sid;
-        const ridCuts = [...devRids].flatMap((r) => [r, r + 1]);
-        if (sid.k === 1) for (const c of cuts) ridCuts.push(c - sid.c);
+        const ridCuts = ridsIn(p.lo, p.hi).flatMap((r) => [r, r + 1]);
+        if (sid.k === 1) for (let i = firstAtOrAfter(cuts, p.lo + sid.c); i < cuts.length && cuts[i]! <= p.hi + sid.c; i++) ridCuts.push(cuts[i]! - sid.c);
         for (const [a, b] of splitAt(p.lo, p.hi, ridCuts)) {
           if (a === b && devRids.has(a)) continue;
           this.stats.ridsReplayed += b - a + 1;
@@ -626,7 +697,7 @@ export class Replay {
       const bridge = dt.bridgeByPath.get(d.v[1].bridge);
       if (!bridge) continue;
       const node = dtDeviceNode(bridge, (d.rid >> 8) & 0xff, d.rid & 0xff);
-      const dtRanges = node && isAvailable(node) ? dtDirectRegions(dt.interp.root, node) : [];
+      const dtRanges = node && isAvailable(node) ? dtDirectRegions(dt.pieces, node) : [];
       const a = unionRanges(d.osRmr);
       const b = unionRanges(dtRanges.map((r) => ({ base: Number(r.base), size: Number(r.size), priv: false, mmio: false, cache: false })));
       const txt = (rs: IdentityRange[]) => (rs.length ? rs.map((r) => `${hex(r.base)}+${hex(r.size)}`).join(', ') : 'none');

@@ -8,7 +8,7 @@ import { resolveRid } from '../iort-map';
 import { VerifyCodes as C, type VerifyCode } from '../codes';
 import { NO_DT_OWNER, type DtShape } from './dt-pieces';
 import { type IntentShape, intentPieces } from './intent';
-import { checkAgainstReference, type IortShape, iortPieces } from './iort-pieces';
+import { checkAgainstReference, type IortShape, iortPieces, IortWalker } from './iort-pieces';
 import { type Affine, affAt, bdf, mergePieces, type Piece, RID_MAX } from './pieces';
 import { dtText, intentText, iortText, itsTidOf, type Merged, type ProofContext, smmuBaseOf } from './context';
 
@@ -106,8 +106,9 @@ export function decisive(path: TraceStep[]): string[] {
 
 export function resolveSegments(ctx: ProofContext, segments: number[]): void {
   const { t, f } = ctx;
+  const walker = new IortWalker(t);
   for (const segment of segments) {
-    const ip = iortPieces(t, segment);
+    const ip = iortPieces(t, segment, false, walker);
     for (const p of ip) {
       for (const rid of p.lo === p.hi ? [p.lo] : [p.lo, p.hi]) {
         const problem = checkAgainstReference(t, segment, rid, p.v);
@@ -116,7 +117,7 @@ export function resolveSegments(ctx: ProofContext, segments: number[]): void {
     }
     // FW_BUG texts are constant between the walk's own split points (and -EAGAIN IDs are
     // split points of their own), so both ends of every raw piece find them all.
-    for (const p of iortPieces(t, segment, true)) {
+    for (const p of iortPieces(t, segment, true, walker)) {
       const lo = resolveRid(t, segment, p.lo);
       const hi = p.hi > p.lo ? resolveRid(t, segment, p.hi) : lo;
       for (const r of lo === hi || lo.fwBugs.join() === hi.fwBugs.join() ? [lo] : [lo, hi]) {

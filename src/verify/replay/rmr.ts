@@ -5,7 +5,7 @@
  * of_iommu_get_resv_regions -> IOMMU_RESV_DIRECT).
  */
 import type { IortTable } from '../../backends/iort/model';
-import { cellsToBigint, type FdtNode, phandleIndex, phandleOf, propCells, regOf, parentMap } from '../../backends/fdt/model';
+import { cellsToBigint, type FdtNode, phandleOf, propCells, regOf } from '../../backends/fdt/model';
 import type { IrMachine } from '../../ir/types';
 import type { DtBridge } from '../dt-map';
 import { listRmrs } from '../iort-map';
@@ -51,8 +51,23 @@ export function irRmrStreams(ir: IrMachine): RmrStreams[] {
   return out;
 }
 
-export function rmrFor(list: readonly RmrStreams[], smmuBase: bigint, sid: number): RmrStreams[] {
-  return list.filter((r) => r.smmuBase === smmuBase && sid >= r.first && sid <= r.last);
+/** The list split by SMMU base, each part in list order (see rmrFor). */
+export function rmrBySmmu(list: readonly RmrStreams[]): Map<bigint, RmrStreams[]> {
+  const out = new Map<bigint, RmrStreams[]>();
+  for (const r of list) {
+    const l = out.get(r.smmuBase);
+    if (l) l.push(r);
+    else out.set(r.smmuBase, [r]);
+  }
+  return out;
+}
+
+/**
+ * RMRs naming `sid` on the SMMU at `smmuBase`, in list order. Takes the list split by SMMU
+ * (rmrBySmmu): every device asks, and a scan of all RMRs per device is quadratic.
+ */
+export function rmrFor(bySmmu: ReadonlyMap<bigint, readonly RmrStreams[]>, smmuBase: bigint, sid: number): RmrStreams[] {
+  return (bySmmu.get(smmuBase) ?? []).filter((r) => sid >= r.first && sid <= r.last);
 }
 
 const pciHi = (bus: number, devfn: number) => ((bus & 0xff) << 16) | ((devfn & 0xff) << 8);
@@ -78,13 +93,23 @@ export interface DtDirect {
   path: string;
 }
 
-/** IOMMU_RESV_DIRECT regions a DT-booted Linux gives the device node `dev`. */
-export function dtDirectRegions(root: FdtNode, dev: FdtNode): DtDirect[] {
+/** Phandle and parent indexes of one device tree (phandleIndex / parentMap of its root). */
+export interface DtIndex {
+  readonly phandles: ReadonlyMap<number, FdtNode>;
+  readonly parents: ReadonlyMap<FdtNode, FdtNode | null>;
+}
+
+/**
+ * IOMMU_RESV_DIRECT regions a DT-booted Linux gives the device node `dev`. The indexes come
+ * from the caller, built once per tree: rebuilding them per device made the proof quadratic
+ * (devices x DT nodes).
+ */
+export function dtDirectRegions(tree: DtIndex, dev: FdtNode): DtDirect[] {
   const phs = propCells(dev, 'memory-region') ?? [];
   const devPh = phandleOf(dev);
   if (!phs.length || devPh === null) return [];
-  const index = phandleIndex(root);
-  const parents = parentMap(root);
+  const index = tree.phandles;
+  const parents = tree.parents;
   const devParent = parents.get(dev) ?? null;
   const na = devParent ? (propCells(devParent, '#address-cells')?.[0] ?? 3) : 3;
   const ns = devParent ? (propCells(devParent, '#size-cells')?.[0] ?? 2) : 2;

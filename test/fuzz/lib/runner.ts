@@ -62,7 +62,11 @@ class CaseFailed extends Error {
   }
 }
 
-const heapUsed = () => getHeapStatistics().used_heap_size;
+/** JS heap plus external memory (typed-array backing stores live outside the JS heap). */
+const heapUsed = () => {
+  const h = getHeapStatistics();
+  return h.used_heap_size + h.external_memory;
+};
 
 /** One case: the target's invariants plus the time and memory bounds. */
 export async function checkCase(input: FuzzInput, ctx: RunCtx, bounds: Bounds = DEFAULT_BOUNDS): Promise<{ problems: string[]; ms: number }> {

@@ -82,6 +82,17 @@ interface CdTable {
 
 const Q_BASE_RWA = 1n << 62n;
 
+/** Little-endian 32-bit halves of each dword: [lo0, hi0, lo1, hi1, ...]. */
+function dwordHalves(d: readonly bigint[]): Uint32Array {
+  const out = new Uint32Array(d.length * 2);
+  d.forEach((v, i) => {
+    const u = BigInt.asUintN(64, v);
+    out[2 * i] = Number(u & 0xffff_ffffn);
+    out[2 * i + 1] = Number(u >> 32n);
+  });
+  return out;
+}
+
 export class SmmuDriver {
   readonly mem: PhysMem;
   readonly strtab: { base: number; log2: number; twoLevel: boolean; split: number };
@@ -280,8 +291,26 @@ export class SmmuDriver {
    * arm_smmu_rmr_install_bypass_ste does for an RMR (a broken one may name more than exist).
    */
   attachBypassRange(first: number, last: number): void {
-    const ste = steBypass();
-    for (let sid = Math.max(first, 0); sid <= Math.min(last, 2 ** this.strtab.log2 - 1); sid++) this.writeSte(sid, ste);
+    // An RMR can cover thousands of StreamIDs (a bridge's whole bus range) and a machine
+    // thousands of RMRs: the STE is split into 32-bit halves once, so each StreamID costs
+    // eight plain stores instead of eight BigInt conversions.
+    const words = dwordHalves(steBypass());
+    const st = this.strtab;
+    const lo = Math.max(first, 0);
+    const hi = Math.min(last, 2 ** st.log2 - 1);
+    const span = st.twoLevel ? 2 ** st.split : Infinity;
+    for (let sid = lo; sid <= hi; ) {
+      // One level-2 table (or the linear table) at a time: its STEs are contiguous, and
+      // steAddr() creates the table on the first StreamID, as writeSte() would.
+      const end = Math.min(hi, st.twoLevel ? (Math.floor(sid / span) + 1) * span - 1 : hi);
+      let a = this.steAddr(sid);
+      for (; sid <= end; sid++, a += 64) {
+        for (let i = 0; i < 8; i++) this.mem.write64(a + i * 8, words[2 * i]!, words[2 * i + 1]!);
+        if (!this.cmdqRunning) continue;
+        this.submit(cmd.cfgiSte(sid));
+        this.sync();
+      }
+    }
   }
 
   // ---------------------------------------------------------------- domains
