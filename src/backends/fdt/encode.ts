@@ -109,8 +109,9 @@ class Ctx {
   get root(): FdtNode {
     return this.tree.root;
   }
+  /** Without a more precise span, a finding points at the machine block (never nowhere). */
   error(info: { code: string; severity: 'error' | 'warning' | 'note' }, msg: string, span?: Span, help?: string): void {
-    this.diags.push(makeDiag(info, msg, at(span), help ? { help } : {}));
+    this.diags.push(makeDiag(info, msg, at(span ?? this.ir.span), help ? { help } : {}));
   }
   alloc(): number {
     if (this.next > PHANDLE_MAX) {
@@ -130,6 +131,10 @@ class Ctx {
   regCells(parent: FdtNode, pairs: [bigint, bigint][], span?: Span): number[] {
     const na = addressCells(parent);
     const ns = sizeCells(parent);
+    if (!cellCountsOk(na, ns)) {
+      this.error(C.addressTooWide, badCellsMessage(parent, na, ns), span);
+      return [];
+    }
     const out: number[] = [];
     for (const [a, s] of pairs) {
       if (a >= 1n << BigInt(32 * na) || s >= 1n << BigInt(32 * ns)) {
@@ -140,6 +145,15 @@ class Ctx {
     return out;
   }
 }
+
+/**
+ * Cell counts a base DTB may give the nodes we add children to. Linux reads 1..4 address cells
+ * and at least one size cell (OF_MAX_ADDR_CELLS, OF_CHECK_COUNTS); larger counts from a hostile
+ * blob would size our cell arrays (2^32 cells).
+ */
+const cellCountsOk = (na: number, ns: number) => na >= 1 && na <= 4 && ns >= 1 && ns <= 4;
+const badCellsMessage = (parent: FdtNode, na: number, ns: number) =>
+  `${parent.path} has #address-cells ${na} and #size-cells ${ns}; a node iotopo adds children to needs 1..4 of each (Linux OF_MAX_ADDR_CELLS)`;
 
 /** First `reg` address of a node (with its parent's cells), or null. */
 function regBase(node: FdtNode, parent: FdtNode): bigint | null {
@@ -377,6 +391,10 @@ export function carveWindows(wins: Win[], n: number): { parts: Win[][]; tooSmall
 
 function rangesValue(ctx: Ctx, parent: FdtNode, wins: Win[]): Uint8Array {
   const pna = addressCells(parent);
+  if (!cellCountsOk(pna, 1)) {
+    ctx.error(C.addressTooWide, badCellsMessage(parent, pna, sizeCells(parent)));
+    return val.empty();
+  }
   const cells: number[] = [];
   for (const w of wins) {
     if (w.cpu >= 1n << BigInt(32 * pna)) ctx.error(C.addressTooWide, `PCI window CPU address 0x${hex(w.cpu)} does not fit ${pna} cell(s) of ${parent.path}`);

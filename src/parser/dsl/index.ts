@@ -36,7 +36,9 @@ interface Item {
 export function parseDsl(text: string, file: string): Result<SourceFile> {
   const idx = new LineIndex(text);
   const diags: Diagnostic[] = [];
-  const sp = (offset: number, length: number) => idx.span(file, offset, length);
+  // Clamped to the text: a fixed-up token (an unterminated string gets a closing quote) or an
+  // escape at the very end must not point past the last character.
+  const sp = (offset: number, length: number) => idx.span(file, offset, Math.max(0, Math.min(length, text.length - offset)));
   const tokSpan = (t: IToken) =>
     Number.isFinite(t.startOffset) ? sp(t.startOffset, t.image.length) : sp(text.length, 0);
 

@@ -13,6 +13,7 @@
  * Every error points at a line:col of the YAML text.
  */
 import {
+  type Alias,
   type Document,
   isAlias,
   isMap,
@@ -85,6 +86,13 @@ export function parseYaml(text: string, file: string): Result<SourceFile> {
   if (badKey)
     diags.push(makeDiag(YAML_CODES.SYNTAX, 'a map key must be a plain value, not a map or list', { span: nodeSpan(ctx, badKey) }));
   if (diags.some((d) => d.severity === 'error')) return { value: null, diagnostics: diags };
+  const loop = recursiveAlias(doc);
+  if (loop) {
+    // `a: &x [*x]` is a cyclic structure: every walk of it (toJS, the schema, lowering) would
+    // recurse until the stack runs out.
+    diags.push(makeDiag(YAML_CODES.ALIASES, `alias '${loop.source}' refers to a map or list that contains it (a recursive structure)`, { span: nodeSpan(ctx, loop) }));
+    return { value: null, diagnostics: diags };
+  }
 
   let js: unknown;
   try {
@@ -120,10 +128,10 @@ export function parseYaml(text: string, file: string): Result<SourceFile> {
 /** Deeper than this is never a topology; it also bounds recursion in toJS and the schema check. */
 export const MAX_YAML_DEPTH = 64;
 /**
- * Values (scalars, maps, lists) in one document: a machine of a few thousand blocks has tens of
- * thousands; beyond this the schema check (one error per bad item) would cost seconds.
+ * Values (scalars, maps, lists) in one document: room for MAX_BLOCKS (16,384) blocks of about
+ * 16 values each. The schema check reports every bad item, so this bounds its work too.
  */
-export const MAX_YAML_NODES = 65_536;
+export const MAX_YAML_NODES = 262_144;
 
 /**
  * Reports duplicate keys and too-deep nesting; returns the first key that is a collection
@@ -165,6 +173,31 @@ function checkKeys(root: unknown, ctx: YamlCtx, diags: Diagnostic[]): Node | nul
     } else if (isSeq(n)) for (const it of n.items) stack.push([it, depth + 1]);
   }
   return bad;
+}
+
+/** The first alias that points at one of its own enclosing nodes, if any (iterative walk). */
+function recursiveAlias(doc: Document.Parsed): Alias | null {
+  const open = new Set<unknown>();
+  const stack: { n: unknown; exit: boolean }[] = [{ n: doc.contents, exit: false }];
+  while (stack.length) {
+    const { n, exit } = stack.pop()!;
+    if (exit) {
+      open.delete(n);
+      continue;
+    }
+    if (isAlias(n)) {
+      if (open.has(n.resolve(doc))) return n;
+      continue;
+    }
+    if (!isMap(n) && !isSeq(n)) continue;
+    open.add(n);
+    stack.push({ n, exit: true });
+    for (const it of n.items as unknown[]) {
+      if (isPair(it)) stack.push({ n: it.key, exit: false }, { n: it.value, exit: false });
+      else stack.push({ n: it, exit: false });
+    }
+  }
+  return null;
 }
 
 const firstLine = (m: string) => m.split('\n')[0]!.trim();
