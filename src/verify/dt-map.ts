@@ -36,7 +36,7 @@ import {
 } from '../backends/fdt/model';
 import type { IrMachine } from '../ir/types';
 import { ecamSlice } from '../backends/fdt/encode';
-import type { RidResolution, TraceStep } from './types';
+import { noRoute, type RidResolution, type TraceStep } from './types';
 
 export interface DtBridge {
   path: string;
@@ -209,17 +209,7 @@ export class DtInterpreter {
   resolveSegmentRid(segment: number, rid: number, segmentOf: (b: DtBridge) => number | null = (b) => b.domain): RidResolution {
     const b = this.bridgeFor(rid, (x) => segmentOf(x) === segment);
     if (b) return this.resolve(b, rid, segment);
-    return {
-      segment,
-      rid,
-      smmu: null,
-      streamId: null,
-      its: null,
-      deviceId: null,
-      unmapped: true,
-      trace: [{ where: '/', what: `no host bridge of segment ${segment} has bus ${(rid >> 8) & 0xff} in its bus-range` }],
-      fwBugs: [],
-    };
+    return noRoute(segment, rid, { where: '/', what: `no host bridge of segment ${segment} has bus ${(rid >> 8) & 0xff} in its bus-range` });
   }
 }
 

@@ -26,7 +26,7 @@ import {
   nodeLabel,
   smmuV3DeviceIdIndex,
 } from '../backends/iort/model';
-import type { RidResolution, TraceStep } from './types';
+import { noRoute, type RidResolution, type TraceStep } from './types';
 
 export const MAX_DEPTH = 32;
 
@@ -187,18 +187,7 @@ export function findRootComplex(t: IortTable, segment: number): IortRootComplexN
 /** What Linux concludes for (segment, RID): IOMMU + StreamID and ITS + DeviceID. */
 export function resolveRid(t: IortTable, segment: number, rid: number): RidResolution {
   const rc = findRootComplex(t, segment);
-  if (!rc)
-    return {
-      segment,
-      rid,
-      smmu: null,
-      streamId: null,
-      its: null,
-      deviceId: null,
-      unmapped: true,
-      trace: [{ where: '-', what: `no root complex node for PCI segment ${segment}` }],
-      fwBugs: [],
-    };
+  if (!rc) return noRoute(segment, rid, { where: '-', what: `no root complex node for PCI segment ${segment}` });
   const iommu = mapId(t, rc.index, rid, 'iommu');
   const msi = mapId(t, rc.index, rid, 'msi');
   const smmuNode = iommu.node === null ? null : t.nodes[iommu.node]!;

@@ -37,3 +37,8 @@ export interface RidResolution {
   /** Firmware bugs Linux would log on this path (FW_BUG texts), e.g. boundary conflicts. */
   fwBugs: string[];
 }
+
+/** The resolution of a RID that reaches nothing: no bridge or root complex owns it. */
+export function noRoute(segment: number, rid: number, step: TraceStep): RidResolution {
+  return { segment, rid, smmu: null, streamId: null, its: null, deviceId: null, unmapped: true, trace: [step], fwBugs: [] };
+}
