@@ -23,6 +23,7 @@ import { compile, DTB_FILE, DTS_FILE, IORT_FILE, type CompileResult } from '../s
 import { elementCount, generateMachine, generateQemuSized, rmrFree, SCALES, type ScaleSpec } from './gen';
 import { alignIaslOutput, toIaslSource } from './iasl-source';
 import { type Cmd, CommandFailed, growthExponent, round, stats, type Stats, timeInterleaved, timeOnce, toolVersion } from './proc';
+import { render } from './report';
 import { loadProver, type ProofRun, type Prover } from './prover';
 import { proveForBuild } from '../src/pipeline/prove';
 import type { IrMachine } from '../src/ir/types';
@@ -400,68 +401,8 @@ function runStartup(): Record<string, unknown> {
 
 // -------------------------------------------------------------------------------- report
 
-const fmtMs = (x: number | undefined | null) => (x === undefined || x === null ? '-' : x < 10 ? x.toFixed(2) : x < 100 ? x.toFixed(1) : x.toFixed(0));
-const fmtR = (x: number | null | undefined) => (x === null || x === undefined ? '-' : x.toFixed(2));
-
-function table(head: string[], rows: string[][]): string {
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join('  ');
-  return [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...rows.map(line)].join('\n');
-}
-
 function log(s: string): void {
   process.stderr.write(s + '\n');
-}
-
-function printScales(rs: ScaleResult[], g: ReturnType<typeof growth>): void {
-  console.log('\nIn process, median ms (min over runs in JSON): stages of compile() on the generated machines');
-  console.log(
-    table(
-      ['scale', 'elements', 'src KiB', 'load', 'check', 'IORT', 'DTB', 'verify', 'total'],
-      rs.map((r) => {
-        const s = r.inProcess.stages;
-        return [r.name, String(r.elements), (r.inProcess.sizes.source / 1024).toFixed(0), fmtMs(s.load.median), fmtMs(s.check.median), fmtMs(s.iort.median), fmtMs(s.dtb.median), fmtMs(s.verify?.median), fmtMs(s.total.median)];
-      }),
-    ),
-  );
-  console.log('\nProcesses, median ms: the CLI vs node -e 0 and dtc on the same tree');
-  console.log(
-    table(
-      ['scale', 'node -e 0', 'build --no-verify', 'build', 'dtc', 'text->DTB / dtc', 'CLI / dtc'],
-      rs.map((r) => [
-        r.name,
-        fmtMs(r.process.node.median),
-        fmtMs(r.process.cliNoVerify.median),
-        fmtMs(r.process.cliVerify.median),
-        r.process.dtc ? fmtMs(r.process.dtc.median) : 'fails',
-        fmtR(r.ratios.dtbPathOverDtc),
-        fmtR(r.ratios.cliOverDtc),
-      ]),
-    ),
-  );
-  console.log('\nRMR-free machines (what iasl 20200925 compiles), median ms; ratios are iotopo over the peer (< 1: iotopo faster)');
-  console.log(
-    table(
-      ['scale', 'text->DTB', 'dtc', 'ratio', 'text->IORT', 'iasl', 'ratio', 'build --no-verify', 'dtc+iasl', 'ratio'],
-      rs.map((r) => {
-        const f = r.rmrFree;
-        return [
-          r.name,
-          fmtMs(f.inProcess.stages.toDtb.median),
-          fmtMs(f.process.dtc.median),
-          fmtR(r.ratios.freeDtbPathOverDtc),
-          fmtMs(f.inProcess.stages.toIort.median),
-          fmtMs(f.process.iasl.median),
-          fmtR(r.ratios.freeIortPathOverIasl),
-          fmtMs(f.process.cliNoVerify.median),
-          fmtMs(f.process.dtc.median + f.process.iasl.median),
-          fmtR(r.ratios.freeCliOverDtcPlusIasl),
-        ];
-      }),
-    ),
-  );
-  console.log('\nGrowth exponents (slope of log time over log elements; 1 = linear): all scales / two largest');
-  console.log(table(['series', 'all', 'top'], Object.entries(g).map(([k, v]) => [k, fmtR(v.all), fmtR(v.top)])));
 }
 
 async function main(): Promise<void> {
@@ -495,58 +436,32 @@ async function main(): Promise<void> {
     log('scales');
     const rs = scales.map((s, i) => runScale(s, i, prover));
     const g = growth(rs);
-    printScales(rs, g);
     result.scales = rs;
     result.growth = g;
   }
   if (only.has('smmu')) {
     log('smmu: bench/smmu.ts');
     const sm = runSmmu();
-    console.log('\nSMMUv3 interpreter (bench/smmu.ts): best of rounds');
-    console.log(
-      table(
-        ['case', 'stage', 'granule', 'levels', 'translations/s', 'reads/translation'],
-        sm.rows.map((r) => [r.name, r.stage, r.granule, r.levels, r.translationsPerSec.toLocaleString('en-US'), String(r.descriptorReadsPerTranslation)]),
-      ),
-    );
     result.smmu = sm;
   }
   if (only.has('many')) {
     log('many files');
     const m = runMany(prover);
-    const p = m.process as Record<string, Stats>;
-    console.log(`\nMany files: ${MANY} QEMU-sized configs, median ms`);
-    console.log(
-      table(
-        ['what', 'ms', 'configs/s', 'ms/config'],
-        [
-          ['iotopo build (one process, --no-verify)', fmtMs(p.cliNoVerify!.median), String((m.configsPerSecond as Record<string, number>).cliNoVerify), fmtMs(p.cliNoVerify!.median / MANY)],
-          ['iotopo build (one process, verify)', fmtMs(p.cliVerify!.median), String((m.configsPerSecond as Record<string, number>).cliVerify), fmtMs(p.cliVerify!.median / MANY)],
-          ['dtc + iasl once per file', fmtMs(p.dtcPlusIaslPerFile!.median), String((m.configsPerSecond as Record<string, number>).dtcPlusIaslPerFile), fmtMs(p.dtcPlusIaslPerFile!.median / MANY)],
-          ['dtc once per file', fmtMs(p.dtcPerFile!.median), '', fmtMs(p.dtcPerFile!.median / MANY)],
-          ['iasl once per file', fmtMs(p.iaslPerFile!.median), '', fmtMs(p.iaslPerFile!.median / MANY)],
-          ['iotopo in process, per config (--no-verify)', '', '', fmtMs((m.inProcessMsPerConfig as Record<string, Stats>).noVerify!.median)],
-          ['iotopo in process, per config (verify)', '', '', fmtMs((m.inProcessMsPerConfig as Record<string, Stats>).verify!.median)],
-          ['iotopo CLI marginal cost of one more file', '', '', fmtMs(m.cliMarginalMsPerConfig as number)],
-        ],
-      ),
-    );
     result.manyFiles = m;
   }
   if (only.has('startup')) {
     log('startup');
     const s = runStartup();
-    const p = s.process as Record<string, Stats>;
-    const r = s.ratioOverNode as Record<string, number>;
-    console.log(`\nStart-up (${s.file}), ${STARTUP_RUNS} interleaved runs`);
-    console.log(table(['command', 'min ms', 'median ms', 'median / node -e 0'], Object.keys(p).map((k) => [k, fmtMs(p[k]!.min), fmtMs(p[k]!.median), fmtR(r[k])])));
     result.startup = s;
   }
   result.elapsedSeconds = round((performance.now() - t0) / 1000, 1);
   const outDir = join(ROOT, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const outFile = join(outDir, quick ? 'quick.json' : 'latest.json');
-  writeFileSync(outFile, JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2) + '\n');
+  const json = JSON.stringify(result, (_k, v: unknown) => (typeof v === 'bigint' ? `0x${v.toString(16)}` : v), 2) + '\n';
+  writeFileSync(outFile, json);
+  // One renderer for the terminal and docs/benchmarks.md, so the two never disagree.
+  console.log(render(JSON.parse(json) as Parameters<typeof render>[0]));
   log(`\nwrote ${outFile} (${result.elapsedSeconds} s)`);
 }
 

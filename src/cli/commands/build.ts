@@ -10,7 +10,6 @@
 import type { Command } from 'commander';
 import { readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { createHash } from 'node:crypto';
 import { type Diagnostic, hasErrors } from '../../diag/diagnostic';
 import { renderText, summaryLine } from '../../diag/render';
 import { MAX_INPUT_BYTES } from '../../parser/index';
@@ -53,7 +52,10 @@ function readSource(path: string, what: string, limit: number): Uint8Array {
 }
 
 const stem = (f: string) => basename(f, extname(f));
-const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+// Digests appear only in the JSON report; loading node:crypto on demand keeps it off the
+// start-up path of every text-mode build.
+const sha256 = (b: Uint8Array): string =>
+  (process.getBuiltinModule('node:crypto') as typeof import('node:crypto')).createHash('sha256').update(b).digest('hex');
 
 /** Field-level difference between a fresh output and the file on disk ('' when equal). */
 export function outputDiff(name: string, fresh: Uint8Array, old: Uint8Array): string {
@@ -107,6 +109,7 @@ Examples:
 Exit status: 0 built (or unchanged), 1 an input has errors or an output differs, 2 usage or I/O problem.`,
   );
   cmd.action((files: string[], opts: BuildOpts) => {
+    const json = opts.format === 'json';
     if (!opts.out && !opts.check) throw new UsageError('say where outputs go: -o DIR (or --check DIR to compare)', 'IOT7001');
     if (opts.out && opts.check) throw new UsageError('-o and --check are exclusive: --check never writes', 'IOT7001');
     if (opts.update && !opts.check) throw new UsageError('--update goes with --check DIR', 'IOT7001');
@@ -137,7 +140,7 @@ Exit status: 0 built (or unchanged), 1 an input has errors or an output differs,
     }
     const allDiags: Diagnostic[] = results.flatMap((r) => r.res.diagnostics);
     const failed = results.some((r) => !r.res.outputs || hasErrors(r.res.diagnostics));
-    const report: { file: string; outputs: { path: string; bytes: number; sha256: string; status?: string }[]; proof?: string }[] = [];
+    const report: { file: string; outputs: { path: string; bytes: number; sha256?: string; status?: string }[]; proof?: string }[] = [];
     const lines: string[] = [];
     let differs = false;
 
@@ -163,7 +166,7 @@ Exit status: 0 built (or unchanged), 1 an input has errors or an output differs,
               toWrite.push(o);
               lines.push(`${path}: ${status}\n${diff}`);
             }
-            rows.push({ path, bytes: o.bytes.length, sha256: sha256(o.bytes), status });
+            rows.push({ path, bytes: o.bytes.length, ...(json ? { sha256: sha256(o.bytes) } : {}), status });
           }
           if (opts.update && toWrite.length) updates.push({ dir, files: toWrite });
           report.push({ file, outputs: rows, proof: res.proof?.summary });
@@ -174,7 +177,7 @@ Exit status: 0 built (or unchanged), 1 an input has errors or an output differs,
         const plan = results.map(({ file, res }) => ({ file, dir: dirFor(opts.out!, file), res }));
         writeOrThrow(plan.map((p) => ({ dir: p.dir, files: p.res.outputs! })));
         for (const p of plan) {
-          const rows = p.res.outputs!.map((o) => ({ path: join(p.dir, o.name), bytes: o.bytes.length, sha256: sha256(o.bytes) }));
+          const rows = p.res.outputs!.map((o) => ({ path: join(p.dir, o.name), bytes: o.bytes.length, ...(json ? { sha256: sha256(o.bytes) } : {}) }));
           report.push({ file: p.file, outputs: rows, proof: p.res.proof?.summary });
           lines.push(
             `${p.file}: wrote ${rows.map((r) => `${r.path} (${r.bytes} bytes)`).join(', ')}${p.res.proof ? `\n  proof: ${p.res.proof.summary}` : ''}\n`,
