@@ -10,8 +10,9 @@ import { sniff } from '../../src/cli/commands/decode';
 import { lintBytes, resolveCheckLevels } from '../../src/check/index';
 import type { Diagnostic } from '../../src/diag/diagnostic';
 import { runTool } from '../helpers/oracles';
+import { SHARED } from '../helpers/shared';
 
-export const CORPUS = '/work/shared/corpus/real';
+export const CORPUS = `${SHARED}/corpus/real`;
 
 export interface CorpusEntry {
   /** Path relative to the corpus root ("iort/x.iort.dat", "iort-asl/x.asl"). */

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { runTool } from '../helpers/oracles';
+import { SHARED } from '../helpers/shared';
 
-export const CORPUS_DIR = '/work/shared/corpus/real/dts-derived';
-export const QEMU_DIR = '/work/shared/reference/qemu-10.0';
+export const CORPUS_DIR = `${SHARED}/corpus/real/dts-derived`;
+export const QEMU_DIR = `${SHARED}/reference/qemu-10.0`;
 export const QEMU_CASES = ['a_smmuv3', 'b_smmuv3_2pxb', 'c_smmuv3_2pxb_bypass'] as const;
-export const SCHEMA_SRC = '/work/shared/schemas/linux';
+export const SCHEMA_SRC = `${SHARED}/schemas/linux`;
 
 export function corpusDtbs(): string[] {
   return readdirSync(CORPUS_DIR)

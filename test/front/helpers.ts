@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SHARED } from '../helpers/shared';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const EXAMPLES = join(ROOT, 'examples');
 export const BAD = join(ROOT, 'test', 'fixtures', 'bad');
-export const QEMU_REF = '/work/shared/reference/qemu-10.0';
+export const QEMU_REF = `${SHARED}/reference/qemu-10.0`;
 
 export const read = (p: string) => readFileSync(p, 'utf8');
 

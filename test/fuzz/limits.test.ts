@@ -27,11 +27,12 @@ import { MAX_ALIAS_COUNT, MAX_YAML_DEPTH, MAX_YAML_NODES } from '../../src/parse
 import { compile } from '../../src/pipeline/compile';
 import { resolveRid } from '../../src/verify/iort-map';
 import { fixChecksum } from './gen/iort-mutate';
+import { SHARED } from '../helpers/shared';
 
 const LEVELS = resolveCheckLevels({}).levels;
 const enc = (s: string) => new TextEncoder().encode(s);
 const codes = (ds: Diagnostic[]) => ds.map((d) => d.code);
-const QEMU_B = '/work/shared/reference/qemu-10.0/b_smmuv3_2pxb';
+const QEMU_B = `${SHARED}/reference/qemu-10.0/b_smmuv3_2pxb`;
 const EXAMPLES = new URL('../../examples/', import.meta.url).pathname;
 
 const tmp = mkdtempSync(join(tmpdir(), 'iotopo-limits-'));

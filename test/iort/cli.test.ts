@@ -7,8 +7,9 @@ import { bufferIo } from '../../src/cli/io';
 import { run } from '../../src/cli/run';
 import { REF_DIR } from './fixtures';
 import { patch, synthTable } from './synth';
+import { SHARED } from '../helpers/shared';
 
-const CORRUPT = '/work/shared/corpus/real/iort/qcom-x1-microsoft-surface-pro-12in-CORRUPTED.iort.dat';
+const CORRUPT = `${SHARED}/corpus/real/iort/qcom-x1-microsoft-surface-pro-12in-CORRUPTED.iort.dat`;
 const dir = mkdtempSync(join(tmpdir(), 'iotopo-iort-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

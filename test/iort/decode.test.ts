@@ -7,9 +7,10 @@ import type { IortNode, IortTable } from '../../src/backends/iort/model';
 import { REF_DIR } from './fixtures';
 import { iaslCompile } from './iasl';
 import { fixChecksum, nodeOffset, patch, synthTable } from './synth';
+import { SHARED } from '../helpers/shared';
 
-const CORPUS = '/work/shared/corpus/real/iort';
-const ASL = '/work/shared/corpus/real/iort-asl';
+const CORPUS = `${SHARED}/corpus/real/iort`;
+const ASL = `${SHARED}/corpus/real/iort-asl`;
 const read = (p: string) => new Uint8Array(readFileSync(p));
 const codes = (r: { diagnostics: { code: string }[] }) => r.diagnostics.map((d) => d.code);
 const errors = (r: { diagnostics: { severity: string }[] }) => r.diagnostics.filter((d) => d.severity === 'error');

@@ -15,8 +15,9 @@ import type {
   IrSmmuIrqs,
   RidTarget,
 } from '../../src/ir/types';
+import { SHARED } from '../helpers/shared';
 
-export const REF_DIR = '/work/shared/reference/qemu-10.0';
+export const REF_DIR = `${SHARED}/reference/qemu-10.0`;
 
 const gic: IrMachine['gic'] = {
   version: 3,

@@ -12,6 +12,7 @@ import { encodeIort } from '../../src/backends/iort/encode';
 import type { IrMachine } from '../../src/ir/types';
 import { toJson } from '../../src/util/json';
 import { fixtureCustom, fixtureCustomRev3, fixtureQemuNoIts, fixtureQemuRmr, fixtureQemuTwoSmmus, QEMU_FIXTURES, REF_DIR } from './fixtures';
+import { SHARED } from '../helpers/shared';
 
 const GOLDEN = new URL('../golden/iort/', import.meta.url).pathname;
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -48,10 +49,10 @@ describe('golden dumps: QEMU references and real firmware', () => {
     'qemu10-a_smmuv3': `${REF_DIR}/a_smmuv3/IORT.dat`,
     'qemu10-b_smmuv3_2pxb': `${REF_DIR}/b_smmuv3_2pxb/IORT.dat`,
     'qemu10-c_smmuv3_2pxb_bypass': `${REF_DIR}/c_smmuv3_2pxb_bypass/IORT.dat`,
-    'cix-sky1-radxa-orion-o6': '/work/shared/corpus/real/iort/cix-sky1-radxa-orion-o6.iort.dat',
-    'ampere-altra-ava': '/work/shared/corpus/real/iort/ampere-altra-ava.iort.dat',
-    'qcom-sc8180x-microsoft-surface-pro-x': '/work/shared/corpus/real/iort/qcom-sc8180x-microsoft-surface-pro-x.iort.dat',
-    'solidrun-honeycomb-lx2160a': '/work/shared/corpus/real/iort/solidrun-honeycomb-lx2160a.iort.dat',
+    'cix-sky1-radxa-orion-o6': `${SHARED}/corpus/real/iort/cix-sky1-radxa-orion-o6.iort.dat`,
+    'ampere-altra-ava': `${SHARED}/corpus/real/iort/ampere-altra-ava.iort.dat`,
+    'qcom-sc8180x-microsoft-surface-pro-x': `${SHARED}/corpus/real/iort/qcom-sc8180x-microsoft-surface-pro-x.iort.dat`,
+    'solidrun-honeycomb-lx2160a': `${SHARED}/corpus/real/iort/solidrun-honeycomb-lx2160a.iort.dat`,
   };
   for (const [name, path] of Object.entries(tables))
     it(name, () => golden(`${name}.dump.txt`, dumpOf(new Uint8Array(readFileSync(path)), `${name}.dat`)));

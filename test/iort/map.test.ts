@@ -6,6 +6,7 @@ import { findRootComplex, listRmrs, mapId, MAX_DEPTH, resolveRid, rmrStreamsBySm
 import { REF_DIR } from './fixtures';
 import { iaslCompile } from './iasl';
 import { type MapSpec, type NodeSpec, synthTable } from './synth';
+import { SHARED } from '../helpers/shared';
 
 const table = (nodes: NodeSpec[], revision = 5): IortTable => {
   const r = decodeIort(synthTable(nodes, { revision }));
@@ -225,7 +226,7 @@ describe('iort-map: on real and reference tables', () => {
   });
 
   it('HiSilicon D06 (ID counts written as counts): the boundary workaround fires', () => {
-    const aml = iaslCompile(readFileSync('/work/shared/corpus/real/iort-asl/hisilicon-d06-kunpeng920-hi1620.Iort.asl', 'utf8'))!;
+    const aml = iaslCompile(readFileSync(`${SHARED}/corpus/real/iort-asl/hisilicon-d06-kunpeng920-hi1620.Iort.asl`, 'utf8'))!;
     const t = decodeIort(aml).value!;
     const rc = findRootComplex(t, 0)!;
     const starts = new Set(rc.mappings.map((m) => m.inputBase));
@@ -238,7 +239,7 @@ describe('iort-map: on real and reference tables', () => {
   });
 
   it('Ampere Altra: MSI-only SMMUv3 (index 1 skipped); DeviceIDs in the ITS window of the segment', () => {
-    const t = decodeIort(new Uint8Array(readFileSync('/work/shared/corpus/real/iort/ampere-altra-ava.iort.dat'))).value!;
+    const t = decodeIort(new Uint8Array(readFileSync(`${SHARED}/corpus/real/iort/ampere-altra-ava.iort.dat`))).value!;
     const r = resolveRid(t, 0, 0x100);
     expect(r.its).toEqual({ translationId: 3 });
     expect(r.deviceId).toBe(0x30100);
@@ -246,7 +247,7 @@ describe('iort-map: on real and reference tables', () => {
   });
 
   it('Morello FVP: StreamIDs go to ITS group 2 while the SMMU own MSI goes to group 1', () => {
-    const t = decodeIort(iaslCompile(readFileSync('/work/shared/corpus/real/iort/arm-morello-fvp.iort.dsl', 'utf8'))!).value!;
+    const t = decodeIort(iaslCompile(readFileSync(`${SHARED}/corpus/real/iort/arm-morello-fvp.iort.dsl`, 'utf8'))!).value!;
     const r = resolveRid(t, 0, 0x8);
     expect(r.smmu).toEqual({ base: 0x4f400000n });
     expect(r.its).not.toBeNull();
@@ -295,7 +296,7 @@ describe('iort-map: RMR', () => {
   });
 
   it('the CIX Sky1 RMR: 10 display stream IDs on the second SMMU', () => {
-    const t = decodeIort(new Uint8Array(readFileSync('/work/shared/corpus/real/iort/cix-sky1-radxa-orion-o6.iort.dat'))).value!;
+    const t = decodeIort(new Uint8Array(readFileSync(`${SHARED}/corpus/real/iort/cix-sky1-radxa-orion-o6.iort.dat`))).value!;
     const by = rmrStreamsBySmmu(t);
     expect([...by.keys()]).toEqual([0x0b1b0000n]);
     expect(by.get(0x0b1b0000n)!.map((s) => s.first)).toEqual([0, 1, 6, 7, 12, 13, 18, 19, 24, 25]);

@@ -11,8 +11,9 @@ import { encodeIort } from '../../src/backends/iort/encode';
 import type { IrMachine } from '../../src/ir/types';
 import { fixtureCustom, fixtureCustomRev3, fixtureQemuNoIts, fixtureQemuNoSmmu, fixtureQemuRmr, fixtureQemuTwoSmmus, QEMU_FIXTURES } from './fixtures';
 import { compareWithIasl, iaslCompile, iaslDisassemble } from './iasl';
+import { SHARED } from '../helpers/shared';
 
-const CORPUS = '/work/shared/corpus/real/iort';
+const CORPUS = `${SHARED}/corpus/real/iort`;
 
 function judge(bytes: Uint8Array, expectRmr: boolean) {
   const t = decodeIort(bytes).value!;
@@ -68,10 +69,10 @@ describe('iasl -d oracle: real-firmware corpus', () => {
 
 describe('iasl -d oracle: vendor sources compiled by iasl', () => {
   const sources = [
-    '/work/shared/corpus/real/iort-asl/hisilicon-d03-hi1610.Iort.asl',
-    '/work/shared/corpus/real/iort-asl/hisilicon-d05-hi1616.Iort.asl',
-    '/work/shared/corpus/real/iort-asl/hisilicon-d06-kunpeng920-hi1620.Iort.asl',
-    '/work/shared/corpus/real/iort-asl/hisilicon-d06-kunpeng920-hi1620-nosmmu.Iort.asl',
+    `${SHARED}/corpus/real/iort-asl/hisilicon-d03-hi1610.Iort.asl`,
+    `${SHARED}/corpus/real/iort-asl/hisilicon-d05-hi1616.Iort.asl`,
+    `${SHARED}/corpus/real/iort-asl/hisilicon-d06-kunpeng920-hi1620.Iort.asl`,
+    `${SHARED}/corpus/real/iort-asl/hisilicon-d06-kunpeng920-hi1620-nosmmu.Iort.asl`,
     `${CORPUS}/arm-morello-fvp.iort.dsl`,
   ];
   for (const src of sources) {

@@ -7,12 +7,13 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compile, DTB_FILE, IORT_FILE } from '../../../src/pipeline/compile';
+import { SHARED } from '../../helpers/shared';
 
 export const ROOT = new URL('../../../', import.meta.url).pathname;
 export const EXAMPLES = join(ROOT, 'examples');
 const BAD_FIXTURES = join(ROOT, 'test/fixtures/bad');
-export const CORPUS = '/work/shared/corpus/real';
-export const QEMU_REF = '/work/shared/reference/qemu-10.0';
+export const CORPUS = `${SHARED}/corpus/real`;
+export const QEMU_REF = `${SHARED}/reference/qemu-10.0`;
 
 export interface Seed {
   name: string;
@@ -33,7 +34,7 @@ const list = (dir: string, ext: string) =>
         .sort()
         .map((f) => join(dir, f))
     : [];
-const read = (p: string): Seed => ({ name: p.replace(ROOT, '').replace('/work/shared/', ''), bytes: new Uint8Array(readFileSync(p)) });
+const read = (p: string): Seed => ({ name: p.replace(ROOT, '').replace(`${SHARED}/`, ''), bytes: new Uint8Array(readFileSync(p)) });
 
 let cached: Seeds | null = null;
 
